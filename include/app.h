@@ -1,0 +1,21 @@
+/*
+ * app.h — the services one responder process hands to its handlers. Built
+ * once per responder (after fork) and passed explicitly through each
+ * request; there is no global application object.
+ */
+#ifndef MEETD_APP_H
+#define MEETD_APP_H
+
+#include "config.h"
+
+struct db;
+struct scoreboard;
+
+struct app {
+	const struct config *cfg;       /* borrowed from the master's copy */
+	struct db *db;                  /* owned by the responder */
+	struct scoreboard *sb;          /* shared mapping; NULL in unit tests */
+	int slot;
+};
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * config.h — meetd.conf, an INI file read through one key table (section,
+ * key, type, bounds, default). Unknown keys, duplicate keys, malformed
+ * lines and out-of-range values are errors that name the file and line.
+ * Secrets are not in the file: *_file keys name a file or credential whose
+ * content config_load_secrets() reads.
+ */
+#ifndef MEETD_CONFIG_H
+#define MEETD_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "error.h"
+#include "log.h"
+#include "secret.h"
+
+#ifndef MEETD_SYSCONFDIR
+#define MEETD_SYSCONFDIR "/etc"
+#endif
+#define CONFIG_DEFAULT_PATH MEETD_SYSCONFDIR "/meetd/meetd.conf"
+
+enum jwt_alg_id { CFG_JWT_HS256, CFG_JWT_RS256, CFG_JWT_ES256, CFG_JWT__MAX };
+
+struct config {
+	char *path;
+
+	/* [server] */
+	char *listen;                   /* unix socket path */
+	unsigned listen_mode;
+	int64_t backlog;
+	int64_t responders;
+	int64_t max_requests;           /* 0: never recycle */
+	int64_t request_timeout;        /* seconds */
+	int64_t stop_timeout;           /* seconds */
+	int64_t body_limit;             /* bytes, authenticated requests */
+	int64_t body_limit_anonymous;   /* bytes, before authentication */
+
+	/* [database] */
+	char *db_socket;
+	char *db_host;
+	int64_t db_port;
+	char *db_name;
+	char *db_user;
+	char *db_password_file;
+	int64_t db_connect_timeout;
+	int64_t db_io_timeout;
+
+	/* [auth] */
+	enum jwt_alg_id jwt_algorithm;
+	char *jwt_key_file;             /* HS secret or PEM public key */
+	char *jwt_signing_key_file;     /* PEM private key (RS256/ES256) */
+	char *jwt_issuer;
+	char *jwt_audience;
+	char *jwt_key_id;
+	int64_t jwt_leeway;
+	int64_t jwt_max_bytes;
+	int64_t token_ttl;
+	int64_t scrypt_log2n;
+	bool registration;
+
+	/* [log] */
+	enum log_level log_level;
+	bool access_log;
+
+	/* loaded by config_load_secrets(); never from the file text */
+	struct secret jwt_key;
+	struct secret jwt_signing_key;  /* == jwt_key's bytes for HS256 */
+	struct secret db_password;
+};
+
+/* Parses `path`. On ERR_OK *out is a new config (caller owns, config_free).
+ * On ERR_CONFIG every problem found is appended to errs, one per line. */
+enum err config_load(const char *path, struct config **out, struct buf *errs);
+/* Reads the secret files the config names; ERR_CONFIG with reasons in errs. */
+enum err config_load_secrets(struct config *cfg, struct buf *errs);
+/* config_free(NULL) is a no-op. Wipes secrets. */
+void config_free(struct config *cfg);
+
+const char *config_jwt_alg_name(enum jwt_alg_id alg);
+/* Writes "section.key = default  ; help" lines for every key (docs, -t -v). */
+void config_describe(struct buf *out);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * error.h — the one error type of meetd.
+ *
+ * Every function that can fail returns an `enum err`. One table maps each
+ * value to the HTTP status it answers with, the stable code string clients
+ * program against (001's envelope "code"), and a default human message.
+ * Codes are never renamed or given a new meaning; new ones are appended.
+ */
+#ifndef MEETD_ERROR_H
+#define MEETD_ERROR_H
+
+/* X(name, http status, api code, default message) */
+#define ERR_TABLE(X) \
+	X(OK,                     200, "OK",                     "OK") \
+	X(INVALID_REQUEST,        400, "INVALID_REQUEST",        "The request is malformed") \
+	X(INVALID_JSON,           400, "INVALID_JSON",           "The request body is not valid JSON") \
+	X(VALIDATION_FAILED,      400, "VALIDATION_ERROR",       "One or more fields are invalid") \
+	X(AUTH_REQUIRED,          401, "AUTHENTICATION_REQUIRED", "Authentication is required") \
+	X(INVALID_TOKEN,          401, "INVALID_TOKEN",          "The access token is invalid or expired") \
+	X(INVALID_CREDENTIALS,    401, "INVALID_CREDENTIALS",    "Email or password is incorrect") \
+	X(FORBIDDEN,              403, "INSUFFICIENT_PERMISSION", "You lack the permission for this action") \
+	X(REGISTRATION_CLOSED,    403, "REGISTRATION_CLOSED",    "Self-registration is disabled on this server") \
+	X(NOT_FOUND,              404, "NOT_FOUND",              "No such resource") \
+	X(METHOD_NOT_ALLOWED,     405, "METHOD_NOT_ALLOWED",     "The method is not allowed on this resource") \
+	X(EMAIL_TAKEN,            409, "EMAIL_TAKEN",            "An account with this email already exists") \
+	X(PAYLOAD_TOO_LARGE,      413, "PAYLOAD_TOO_LARGE",      "The request body is too large") \
+	X(UNSUPPORTED_MEDIA_TYPE, 415, "UNSUPPORTED_MEDIA_TYPE", "The body must be application/json") \
+	X(INTERNAL,               500, "INTERNAL_ERROR",         "Internal server error") \
+	X(NOT_CONFIGURED,         503, "NOT_CONFIGURED",         "This feature is not configured on this server") \
+	X(DB_UNAVAILABLE,         503, "DATABASE_UNAVAILABLE",   "The database is unavailable, try again shortly") \
+	X(NOT_READY,              503, "NOT_READY",              "The service is not ready") \
+	/* internal causes below: never leave the process as such, answer 500 */ \
+	X(NOMEM,                  500, "INTERNAL_ERROR",         "Out of memory") \
+	X(IO,                     500, "INTERNAL_ERROR",         "I/O error") \
+	X(CONFIG,                 500, "INTERNAL_ERROR",         "Configuration error") \
+	X(DB_RETRY,               503, "DATABASE_UNAVAILABLE",   "Transient database conflict") \
+	X(DB_SCHEMA,              503, "DATABASE_UNAVAILABLE",   "The database schema is not current") \
+	X(DB_DUPLICATE,           409, "CONFLICT",               "The resource already exists") \
+	X(TOO_LONG,               500, "INTERNAL_ERROR",         "A bounded buffer would overflow")
+
+enum err {
+#define ERR_ENUM(name, status, code, msg) ERR_##name,
+	ERR_TABLE(ERR_ENUM)
+#undef ERR_ENUM
+	ERR__MAX
+};
+
+/* HTTP status for an error (200 for ERR_OK). */
+int err_http_status(enum err e);
+/* Stable API code string; static storage. */
+const char *err_code(enum err e);
+/* Default human message; static storage. */
+const char *err_message(enum err e);
+/* Enum name ("DB_UNAVAILABLE") for logs; static storage. */
+const char *err_name(enum err e);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * auth.c — authenticates a request from its Authorization header. An API
+ * key's secret is compared in constant time after the row is found by its
+ * public prefix; an unknown prefix and a wrong secret answer the same.
+ */
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "apikey.h"
+#include "app.h"
+#include "auth.h"
+#include "crypto.h"
+#include "db.h"
+#include "token.h"
+
+static enum err
+api_key(struct request *rq, const char *text)
+{
+	struct apikey key;
+	struct db_rows rows;
+	struct db_val v;
+	enum err e;
+
+	if (!apikey_parse(text, &key))
+		return ERR_INVALID_TOKEN;
+	v = DB_STR(key.prefix);
+	if ((e = db_exec(rq->app->db, STMT_APIKEY_BY_PREFIX, &v, 1, rq->arena, &rows, 1, NULL)) != ERR_OK)
+		return e;
+	if (rows.nrows != 1 || rows.lens[2] != SHA256_LEN ||
+	    !crypto_equal(db_cell(&rows, 0, 2), key.hash, SHA256_LEN))
+		return ERR_INVALID_TOKEN;
+	rq->who.kind = PRINCIPAL_API_KEY;
+	rq->who.key_id = db_cell(&rows, 0, 0);
+	rq->who.subject = db_cell(&rows, 0, 1);
+	rq->who.role = strcmp(db_cell(&rows, 0, 3), "admin") == 0 ? "admin" : "user";
+	v = DB_STR(rq->who.key_id);
+	/* best effort: a failed touch must not fail the request */
+	db_exec(rq->app->db, STMT_APIKEY_TOUCH, &v, 1, rq->arena, NULL, 0, NULL);
+	return ERR_OK;
+}
+
+enum err
+auth_authenticate(struct request *rq)
+{
+	const char *h = rq->authorization, *tok;
+	struct token_policy policy;
+	struct token_claims claims;
+	enum err e;
+
+	if (h == NULL || h[0] == '\0')
+		return ERR_AUTH_REQUIRED;
+	if (strncasecmp(h, "Bearer ", 7) != 0)
+		return request_fail(rq, ERR_AUTH_REQUIRED, "Use the Bearer authentication scheme");
+	tok = h + 7;
+	while (*tok == ' ')
+		tok++;
+	if (apikey_looks_like(tok))
+		return api_key(rq, tok);
+	token_policy_from_config(rq->app->cfg, &policy);
+	if ((e = token_verify(&policy, tok, (int64_t)time(NULL), rq->arena, &claims)) != ERR_OK)
+		return e;
+	rq->who.kind = PRINCIPAL_JWT;
+	rq->who.subject = claims.sub;
+	rq->who.role = claims.role;
+	return ERR_OK;
+}

@@ -1,0 +1,382 @@
+/*
+ * config.c — the key table and the INI reader.
+ *
+ * Each key is one row: where it lives (section, name), how to parse it
+ * (type, bounds), where it goes (offset into struct config), its default
+ * and a line of help. Defaults are parsed by the same setters as file
+ * values, so a default can never be out of bounds unnoticed. Adding a
+ * key is adding a row.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "parse.h"
+
+enum key_type { KT_STRING, KT_PATH, KT_SECRET, KT_INT, KT_SIZE, KT_BOOL, KT_MODE, KT_LOGLEVEL, KT_JWTALG };
+
+struct key {
+	const char *section;
+	const char *name;
+	enum key_type type;
+	size_t offset;
+	int64_t min, max;
+	const char *def;        /* NULL: empty/unset */
+	const char *help;
+};
+
+#define OFF(field) offsetof(struct config, field)
+
+static const struct key keys[] = {
+	{ "server", "listen", KT_PATH, OFF(listen), 0, 0, "/run/meetd/meetd.sock",
+	  "unix socket nginx connects to (ignored under systemd socket activation)" },
+	{ "server", "listen_mode", KT_MODE, OFF(listen_mode), 0, 0777, "0660",
+	  "permissions of the socket we create" },
+	{ "server", "backlog", KT_INT, OFF(backlog), 16, 65535, "1024",
+	  "listen queue length" },
+	{ "server", "responders", KT_INT, OFF(responders), 1, 256, "4",
+	  "number of FastCGI responder processes" },
+	{ "server", "max_requests", KT_INT, OFF(max_requests), 0, 100000000, "10000",
+	  "requests a responder serves before it is recycled (0: never)" },
+	{ "server", "request_timeout", KT_INT, OFF(request_timeout), 1, 3600, "30",
+	  "seconds a request may run before its responder is killed" },
+	{ "server", "stop_timeout", KT_INT, OFF(stop_timeout), 1, 3600, "10",
+	  "seconds to drain in-flight requests on stop or reload" },
+	{ "server", "body_limit", KT_SIZE, OFF(body_limit), 1024, 64 * 1024 * 1024, "1m",
+	  "largest request body accepted from an authenticated caller" },
+	{ "server", "body_limit_anonymous", KT_SIZE, OFF(body_limit_anonymous), 256, 64 * 1024 * 1024, "16k",
+	  "largest request body accepted before authentication" },
+
+	{ "database", "socket", KT_STRING, OFF(db_socket), 0, 0, "/run/mysqld/mysqld.sock",
+	  "MariaDB unix socket (empty: use host and port)" },
+	{ "database", "host", KT_STRING, OFF(db_host), 0, 0, NULL,
+	  "MariaDB host when no socket is set" },
+	{ "database", "port", KT_INT, OFF(db_port), 1, 65535, "3306", "MariaDB TCP port" },
+	{ "database", "name", KT_STRING, OFF(db_name), 0, 0, "meetd", "database name" },
+	{ "database", "user", KT_STRING, OFF(db_user), 0, 0, "meetd", "database user" },
+	{ "database", "password_file", KT_SECRET, OFF(db_password_file), 0, 0, NULL,
+	  "file or credential holding the database password (empty: none, e.g. unix_socket auth)" },
+	{ "database", "connect_timeout", KT_INT, OFF(db_connect_timeout), 1, 60, "2",
+	  "seconds to wait for a database connection" },
+	{ "database", "io_timeout", KT_INT, OFF(db_io_timeout), 1, 600, "10",
+	  "seconds a database read or write may block" },
+
+	{ "auth", "jwt_algorithm", KT_JWTALG, OFF(jwt_algorithm), 0, 0, "HS256",
+	  "the only JWT algorithm accepted: HS256, RS256 or ES256" },
+	{ "auth", "jwt_key_file", KT_SECRET, OFF(jwt_key_file), 0, 0, "jwt.key",
+	  "HS256 secret (>= 32 bytes) or PEM public key; a path or a credential name" },
+	{ "auth", "jwt_signing_key_file", KT_SECRET, OFF(jwt_signing_key_file), 0, 0, NULL,
+	  "PEM private key for RS256/ES256 (login, meetd token); unused for HS256" },
+	{ "auth", "jwt_issuer", KT_STRING, OFF(jwt_issuer), 0, 0, NULL,
+	  "required iss claim (empty: not checked)" },
+	{ "auth", "jwt_audience", KT_STRING, OFF(jwt_audience), 0, 0, NULL,
+	  "required aud claim (empty: not checked)" },
+	{ "auth", "jwt_key_id", KT_STRING, OFF(jwt_key_id), 0, 0, NULL,
+	  "required kid header (empty: tokens must carry no kid)" },
+	{ "auth", "jwt_leeway", KT_INT, OFF(jwt_leeway), 0, 60, "30",
+	  "seconds of clock skew allowed on exp and nbf" },
+	{ "auth", "jwt_max_bytes", KT_INT, OFF(jwt_max_bytes), 256, 16384, "4096",
+	  "longest bearer token accepted" },
+	{ "auth", "token_ttl", KT_INT, OFF(token_ttl), 60, 30 * 86400, "3600",
+	  "lifetime of tokens issued at login" },
+	{ "auth", "scrypt_log2n", KT_INT, OFF(scrypt_log2n), 10, 20, "15",
+	  "scrypt cost N = 2^value for new password hashes (r=8, p=1)" },
+	{ "auth", "registration", KT_BOOL, OFF(registration), 0, 0, "on",
+	  "allow POST /api/v1/auth/register" },
+
+	{ "log", "level", KT_LOGLEVEL, OFF(log_level), 0, 0, "info",
+	  "debug, info, warn or error" },
+	{ "log", "access_log", KT_BOOL, OFF(access_log), 0, 0, "on",
+	  "one structured line per request" },
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static const char *const jwt_alg_names[CFG_JWT__MAX] = { "HS256", "RS256", "ES256" };
+
+const char *
+config_jwt_alg_name(enum jwt_alg_id alg)
+{
+	return (unsigned)alg < CFG_JWT__MAX ? jwt_alg_names[alg] : "?";
+}
+
+/* Sets one key from text; on failure returns a static reason. */
+static const char *
+set_value(struct config *cfg, const struct key *k, const char *v)
+{
+	void *field = (char *)cfg + k->offset;
+	int64_t i;
+	uint64_t u;
+	size_t j;
+
+	switch (k->type) {
+	case KT_PATH:
+		if (v[0] != '\0' && v[0] != '/')
+			return "must be an absolute path";
+		/* FALLTHROUGH */
+	case KT_STRING:
+	case KT_SECRET: {
+		char **s = field;
+		char *copy;
+
+		for (j = 0; v[j] != '\0'; j++)
+			if ((unsigned char)v[j] < 0x20)
+				return "contains a control character";
+		if (strlen(v) > 1024)
+			return "is longer than 1024 characters";
+		if ((copy = strdup(v)) == NULL)
+			return "out of memory";
+		free(*s);
+		*s = v[0] != '\0' ? copy : NULL;
+		if (*s == NULL)
+			free(copy);
+		return NULL;
+	}
+	case KT_INT:
+		if (parse_i64z(v, k->min, k->max, &i) != ERR_OK)
+			return "must be an integer within bounds";
+		*(int64_t *)field = i;
+		return NULL;
+	case KT_SIZE:
+		if (parse_size(v, (uint64_t)k->min, (uint64_t)k->max, &u) != ERR_OK)
+			return "must be a size (bytes, or with k/m/g) within bounds";
+		*(int64_t *)field = (int64_t)u;
+		return NULL;
+	case KT_BOOL:
+		if (parse_bool(v, (bool *)field) != ERR_OK)
+			return "must be on or off";
+		return NULL;
+	case KT_MODE:
+		if (parse_mode(v, (unsigned *)field) != ERR_OK)
+			return "must be an octal mode such as 0660";
+		return NULL;
+	case KT_LOGLEVEL:
+		if (!log_level_parse(v, (enum log_level *)field))
+			return "must be debug, info, warn or error";
+		return NULL;
+	case KT_JWTALG:
+		for (j = 0; j < CFG_JWT__MAX; j++) {
+			if (strcmp(v, jwt_alg_names[j]) == 0) {
+				*(enum jwt_alg_id *)field = (enum jwt_alg_id)j;
+				return NULL;
+			}
+		}
+		return "must be HS256, RS256 or ES256";
+	}
+	return "unknown type";
+}
+
+static const struct key *
+find_key(const char *section, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static bool
+section_known(const char *section)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0)
+			return true;
+	return false;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+static void
+bounds_hint(struct buf *errs, const struct key *k)
+{
+	if (k->type == KT_INT || k->type == KT_SIZE)
+		buf_printf(errs, " (%lld..%lld)", (long long)k->min, (long long)k->max);
+}
+
+/* Cross-key rules that a single row cannot express. */
+static void
+check_consistency(const struct config *cfg, struct buf *errs)
+{
+	if (cfg->body_limit_anonymous > cfg->body_limit)
+		buf_printf(errs, "%s: server.body_limit_anonymous must not exceed server.body_limit\n", cfg->path);
+	if (cfg->listen == NULL)
+		buf_printf(errs, "%s: server.listen must be set\n", cfg->path);
+	if (cfg->db_socket == NULL && cfg->db_host == NULL)
+		buf_printf(errs, "%s: database.socket or database.host must be set\n", cfg->path);
+	if (cfg->db_name == NULL || cfg->db_user == NULL)
+		buf_printf(errs, "%s: database.name and database.user must be set\n", cfg->path);
+	if (cfg->jwt_key_file == NULL)
+		buf_printf(errs, "%s: auth.jwt_key_file must be set\n", cfg->path);
+}
+
+enum err
+config_load(const char *path, struct config **out, struct buf *errs)
+{
+	struct config *cfg;
+	char line[4096], section[64] = "";
+	bool seen[NKEYS] = { false };
+	size_t i, lineno = 0, errs_before = errs->len;
+	FILE *f;
+
+	*out = NULL;
+	if ((cfg = calloc(1, sizeof(*cfg))) == NULL)
+		return ERR_NOMEM;
+	if ((cfg->path = strdup(path)) == NULL) {
+		free(cfg);
+		return ERR_NOMEM;
+	}
+	for (i = 0; i < NKEYS; i++) {
+		const char *why = set_value(cfg, &keys[i], keys[i].def ? keys[i].def : "");
+		if (why != NULL)
+			buf_printf(errs, "built-in default of %s.%s %s\n", keys[i].section, keys[i].name, why);
+	}
+	if ((f = fopen(path, "re")) == NULL) {
+		buf_printf(errs, "%s: cannot open: %s\n", path, strerror(errno));
+		config_free(cfg);
+		return ERR_CONFIG;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *s, *eq, *name, *value;
+		const struct key *k;
+		const char *why;
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			int c;
+			buf_printf(errs, "%s:%zu: line longer than %zu characters\n", path, lineno, sizeof(line) - 2);
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+			continue;
+		}
+		s = trim(line);
+		if (*s == '\0' || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *end = strchr(s, ']');
+			if (end == NULL || end[1] != '\0' || (size_t)(end - s - 1) >= sizeof(section)) {
+				buf_printf(errs, "%s:%zu: malformed section header\n", path, lineno);
+				continue;
+			}
+			*end = '\0';
+			memcpy(section, s + 1, strlen(s + 1) + 1);
+			if (!section_known(section))
+				buf_printf(errs, "%s:%zu: unknown section [%s]\n", path, lineno, section);
+			continue;
+		}
+		if ((eq = strchr(s, '=')) == NULL) {
+			buf_printf(errs, "%s:%zu: expected 'key = value'\n", path, lineno);
+			continue;
+		}
+		*eq = '\0';
+		name = trim(s);
+		value = trim(eq + 1);
+		if (section[0] == '\0') {
+			buf_printf(errs, "%s:%zu: key '%s' outside any [section]\n", path, lineno, name);
+			continue;
+		}
+		if (!section_known(section))
+			continue;       /* already reported at the header */
+		if ((k = find_key(section, name)) == NULL) {
+			buf_printf(errs, "%s:%zu: unknown key '%s' in [%s]\n", path, lineno, name, section);
+			continue;
+		}
+		if (seen[k - keys]) {
+			buf_printf(errs, "%s:%zu: duplicate key '%s' in [%s]\n", path, lineno, name, section);
+			continue;
+		}
+		seen[k - keys] = true;
+		if ((why = set_value(cfg, k, value)) != NULL) {
+			buf_printf(errs, "%s:%zu: %s.%s %s", path, lineno, section, name, why);
+			bounds_hint(errs, k);
+			buf_putc(errs, '\n');
+		}
+	}
+	fclose(f);
+	check_consistency(cfg, errs);
+	if (errs->len != errs_before || errs->failed) {
+		config_free(cfg);
+		return ERR_CONFIG;
+	}
+	*out = cfg;
+	return ERR_OK;
+}
+
+enum err
+config_load_secrets(struct config *cfg, struct buf *errs)
+{
+	enum err e = ERR_OK;
+
+	if (secret_load(cfg->jwt_key_file, &cfg->jwt_key, errs) != ERR_OK)
+		e = ERR_CONFIG;
+	else if (cfg->jwt_algorithm == CFG_JWT_HS256 && cfg->jwt_key.len < 32) {
+		buf_printf(errs, "auth.jwt_key_file: an HS256 secret must be at least 32 bytes\n");
+		e = ERR_CONFIG;
+	} else if (cfg->jwt_algorithm != CFG_JWT_HS256 &&
+	    strstr((const char *)cfg->jwt_key.data, "-----BEGIN PUBLIC KEY-----") == NULL) {
+		buf_printf(errs, "auth.jwt_key_file: %s needs a PEM public key\n",
+		    config_jwt_alg_name(cfg->jwt_algorithm));
+		e = ERR_CONFIG;
+	}
+	if (cfg->jwt_algorithm != CFG_JWT_HS256 && cfg->jwt_signing_key_file != NULL &&
+	    secret_load(cfg->jwt_signing_key_file, &cfg->jwt_signing_key, errs) != ERR_OK)
+		e = ERR_CONFIG;
+	if (cfg->db_password_file != NULL &&
+	    secret_load(cfg->db_password_file, &cfg->db_password, errs) != ERR_OK)
+		e = ERR_CONFIG;
+	return e;
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < NKEYS; i++) {
+		enum key_type t = keys[i].type;
+		if (t == KT_STRING || t == KT_PATH || t == KT_SECRET)
+			free(*(char **)((char *)cfg + keys[i].offset));
+	}
+	secret_clear(&cfg->jwt_key);
+	secret_clear(&cfg->jwt_signing_key);
+	secret_clear(&cfg->db_password);
+	free(cfg->path);
+	free(cfg);
+}
+
+void
+config_describe(struct buf *out)
+{
+	const char *section = "";
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (strcmp(section, keys[i].section) != 0) {
+			section = keys[i].section;
+			buf_printf(out, "\n[%s]\n", section);
+		}
+		buf_printf(out, "# %s", keys[i].help);
+		bounds_hint(out, &keys[i]);
+		buf_printf(out, "\n%s = %s\n", keys[i].name, keys[i].def ? keys[i].def : "");
+	}
+}

@@ -1,0 +1,195 @@
+/*
+ * dispatch.c — the request pipeline; see dispatch.h.
+ *
+ * Order matters. The route is found first (404/405 cost nothing). Then the
+ * caller is authenticated from the header alone, because the body cap
+ * depends on it: anonymous callers get the smaller body_limit_anonymous.
+ * The declared Content-Length is checked against the cap before a byte of
+ * the body is read, the media type before it is parsed, and the JSON nesting
+ * depth before Jansson sees it.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "app.h"
+#include "auth.h"
+#include "dispatch.h"
+#include "parse.h"
+#include "router.h"
+
+static enum err
+read_body(struct request *rq, size_t cap)
+{
+	size_t len, got = 0;
+	char *body;
+	enum err e;
+
+	if ((e = parse_content_length(rq->content_length, cap, &len)) != ERR_OK)
+		return request_fail(rq, e, e == ERR_PAYLOAD_TOO_LARGE ? NULL :
+		    "Content-Length is malformed");
+	if (len == 0)
+		return ERR_OK;
+	if ((body = arena_alloc(rq->arena, len + 1)) == NULL)
+		return ERR_NOMEM;
+	while (got < len) {
+		ssize_t n = rq->body_src.read != NULL ?
+		    rq->body_src.read(rq->body_src.ctx, body + got, len - got) : 0;
+		if (n <= 0)
+			return request_fail(rq, ERR_INVALID_REQUEST, "The body is shorter than Content-Length");
+		got += (size_t)n;
+	}
+	rq->body = body;
+	rq->body_len = len;
+	return ERR_OK;
+}
+
+void
+dispatch_drain(struct request *rq, size_t limit)
+{
+	char scratch[4096];
+	size_t total = 0;
+
+	if (rq->body_src.read == NULL)
+		return;
+	while (total < limit) {
+		ssize_t n = rq->body_src.read(rq->body_src.ctx, scratch, sizeof(scratch));
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+	}
+}
+
+/* application/json, optionally with charset=utf-8 (any case). */
+static bool
+is_json_media_type(const char *ct)
+{
+	const char *p;
+	size_t n = strlen("application/json");
+
+	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
+		return false;
+	p = ct + n;
+	while (*p == ' ')
+		p++;
+	if (*p == '\0')
+		return true;
+	if (*p != ';')
+		return false;
+	p++;
+	while (*p == ' ')
+		p++;
+	return strcasecmp(p, "charset=utf-8") == 0 || strcasecmp(p, "charset=\"utf-8\"") == 0;
+}
+
+/* Nesting depth of JSON text, counting brackets outside strings. */
+static bool
+depth_ok(const char *s, size_t n, int max)
+{
+	bool in_string = false;
+	int depth = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '[' || c == '{') {
+			if (++depth > max)
+				return false;
+		} else if (c == ']' || c == '}') {
+			depth--;
+		}
+	}
+	return true;
+}
+
+static enum err
+parse_body(struct request *rq)
+{
+	json_error_t jerr;
+
+	if (rq->body_len == 0)
+		return ERR_OK;
+	if (!is_json_media_type(rq->content_type))
+		return ERR_UNSUPPORTED_MEDIA_TYPE;
+	if (!depth_ok(rq->body, rq->body_len, DISPATCH_JSON_MAX_DEPTH))
+		return request_fail(rq, ERR_INVALID_JSON, "JSON nesting is deeper than 32 levels");
+	rq->json = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (rq->json == NULL) {
+		rq->err.message = arena_printf(rq->arena, "The request body is not valid JSON: %s", jerr.text);
+		return ERR_INVALID_JSON;
+	}
+	return ERR_OK;
+}
+
+static enum err
+run(struct request *rq, struct response *rs)
+{
+	const struct config *cfg = rq->app->cfg;
+	const struct route *r;
+	enum err e;
+	unsigned allow;
+
+	if (rq->method == M__MAX)
+		return request_fail(rq, ERR_METHOD_NOT_ALLOWED, "Unknown HTTP method");
+	r = router_match(routes, routes_count, rq->method, rq->path, rq->arena, rq->params, &e, &allow);
+	if (r == NULL) {
+		if (e == ERR_METHOD_NOT_ALLOWED) {
+			struct buf list;
+			int m;
+
+			buf_init(&list, 128);
+			for (m = 0; m < M__MAX; m++) {
+				if (allow & (1u << m)) {
+					if (list.len > 0)
+						buf_puts(&list, ", ");
+					buf_puts(&list, request_method_name((enum http_method)m));
+				}
+			}
+			resp_header(rs, "Allow", buf_cstr(&list));
+			buf_free(&list);
+		}
+		return e;
+	}
+	rq->route = r;
+	if (r->auth != AUTH_NONE) {
+		if ((e = auth_authenticate(rq)) != ERR_OK)
+			return e;
+		if (r->auth == AUTH_ADMIN && strcmp(rq->who.role, "admin") != 0)
+			return ERR_FORBIDDEN;
+	}
+	e = read_body(rq, (size_t)(rq->who.kind != PRINCIPAL_NONE ?
+	    cfg->body_limit : cfg->body_limit_anonymous));
+	if (e != ERR_OK)
+		return e;
+	if ((e = parse_body(rq)) != ERR_OK)
+		return e;
+	return r->handler(rq, rs);
+}
+
+enum err
+dispatch(struct request *rq, struct response *rs)
+{
+	enum err e = run(rq, rs);
+
+	if (e == ERR_OK && (rs->kind == RESP_NONE || rs->body.failed)) {
+		e = ERR_INTERNAL;       /* a handler bug or an oversized answer */
+		rq->err.message = NULL;
+		rq->err.nfields = 0;
+	}
+	if (e != ERR_OK) {
+		resp_error(rs, e, &rq->err);
+		if (err_http_status(e) == 401)
+			resp_header(rs, "WWW-Authenticate", "Bearer");
+		if (err_http_status(e) == 503)
+			resp_header(rs, "Retry-After", "1");
+	}
+	resp_finish(rs);
+	return e;
+}

@@ -1,0 +1,99 @@
+/*
+ * response.c — the envelope writer. The timestamp is written last so it is
+ * the time the answer was produced, as in 001's examples.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "response.h"
+
+void
+resp_init(struct response *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+	buf_init(&rs->headers, RESP_HEADERS_MAX);
+	buf_init(&rs->body, RESP_BODY_MAX);
+}
+
+void
+resp_free(struct response *rs)
+{
+	buf_free(&rs->headers);
+	buf_free(&rs->body);
+}
+
+void
+resp_reset(struct response *rs)
+{
+	rs->status = 0;
+	rs->kind = RESP_NONE;
+	rs->content_type = NULL;
+	buf_reset(&rs->headers);
+	buf_reset(&rs->body);
+}
+
+void
+resp_header(struct response *rs, const char *name, const char *value)
+{
+	if (strpbrk(name, "\r\n:") != NULL || strpbrk(value, "\r\n") != NULL)
+		return;
+	buf_printf(&rs->headers, "%s: %s\r\n", name, value);
+}
+
+struct jsonw *
+resp_data(struct response *rs, int status, const char *message)
+{
+	rs->status = status;
+	rs->kind = RESP_ENVELOPE;
+	buf_reset(&rs->body);
+	jw_init(&rs->w, &rs->body);
+	jw_obj_open(&rs->w);
+	jw_kstr(&rs->w, "status", "success");
+	jw_kstr(&rs->w, "message", message);
+	jw_key(&rs->w, "data");
+	return &rs->w;
+}
+
+struct buf *
+resp_raw(struct response *rs, int status, const char *content_type)
+{
+	rs->status = status;
+	rs->kind = RESP_RAW;
+	rs->content_type = content_type;
+	buf_reset(&rs->body);
+	return &rs->body;
+}
+
+void
+resp_error(struct response *rs, enum err e, const struct errinfo *info)
+{
+	size_t i;
+
+	rs->status = err_http_status(e);
+	rs->kind = RESP_ENVELOPE;
+	buf_reset(&rs->body);
+	jw_init(&rs->w, &rs->body);
+	jw_obj_open(&rs->w);
+	jw_kstr(&rs->w, "status", "error");
+	jw_kstr(&rs->w, "message",
+	    info != NULL && info->message != NULL ? info->message : err_message(e));
+	jw_kstr(&rs->w, "code", err_code(e));
+	jw_key(&rs->w, "details");
+	jw_obj_open(&rs->w);
+	for (i = 0; info != NULL && i < info->nfields; i++)
+		jw_kstr(&rs->w, info->field[i], info->reason[i]);
+	jw_obj_close(&rs->w);
+}
+
+void
+resp_finish(struct response *rs)
+{
+	char ts[CLOCK_ISO_LEN];
+
+	if (rs->kind != RESP_ENVELOPE || rs->w.depth != 1)
+		return;
+	clock_iso8601((int64_t)time(NULL), ts);
+	jw_kstr(&rs->w, "timestamp", ts);
+	jw_obj_close(&rs->w);
+}

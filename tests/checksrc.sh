@@ -1,0 +1,30 @@
+#!/bin/sh
+# checksrc: fails if src/ or include/ use a banned function (style.md
+# habit 5) or send SQL that is not a prepared statement outside the one
+# place allowed (src/data/migrate.c runs the embedded migration files).
+set -u
+dir=${top_srcdir:-.}
+status=0
+banned='\b(atoi|atol|atoll|sscanf|strcpy|strcat|sprintf|vsprintf|strtok|gets)\('
+if grep -nE "$banned" "$dir"/src/*.c "$dir"/src/*/*.c "$dir"/include/*.h; then
+  echo "checksrc: banned function used (see above)"; status=1
+fi
+if grep -nE 'mysql_(real_)?query\(' "$dir"/src/*.c "$dir"/src/*/*.c | grep -v 'src/data/migrate.c'; then
+  echo "checksrc: raw SQL outside src/data/migrate.c"; status=1
+fi
+for f in "$dir"/src/*/*.c; do
+  case $f in
+    */src/data/*) ;;
+    *) if grep -q '#include <mysql.h>' "$f"; then echo "checksrc: $f includes mysql.h"; status=1; fi ;;
+  esac
+  case $f in
+    */src/http/fcgi.c) ;;
+    *) if grep -q '#include <fcgiapp.h>' "$f"; then echo "checksrc: $f includes fcgiapp.h"; status=1; fi ;;
+  esac
+  case $f in
+    */src/auth/*) ;;
+    *) if grep -qE '#include <(openssl/|jwt.h)' "$f"; then echo "checksrc: $f includes OpenSSL/libjwt"; status=1; fi ;;
+  esac
+done
+[ $status -eq 0 ] && echo "checksrc: ok"
+exit $status
