@@ -7,6 +7,7 @@
  *   meetd [-c FILE] token --sub ID [--role user|admin] [--ttl SECONDS]
  *   meetd version
  *   meetd config-reference         print every key with default and help
+ *   meetd routes                   print the route table (method, path, auth)
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "master.h"
 #include "migrate.h"
 #include "parse.h"
+#include "router.h"
 #include "token.h"
 
 static void
@@ -27,7 +29,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: meetd [-c FILE] serve | migrate | -t | token --sub ID [--role user|admin] [--ttl SECONDS]\n"
-	    "       meetd version | config-reference\n"
+	    "       meetd version | config-reference | routes\n"
 	    "default FILE: %s\n", CONFIG_DEFAULT_PATH);
 }
 
@@ -169,6 +171,14 @@ main(int argc, char **argv)
 		config_describe(&b);
 		fputs(buf_cstr(&b), stdout);
 		buf_free(&b);
+		return 0;
+	}
+	if (strcmp(cmd, "routes") == 0) {
+		static const char *const auth[] = { "none", "user", "admin" };
+		size_t r;
+		for (r = 0; r < routes_count; r++)
+			printf("%s %s %s %s\n", request_method_name(routes[r].method), routes[r].pattern,
+			    auth[routes[r].auth], routes[r].name);
 		return 0;
 	}
 	if (strcmp(cmd, "-t") == 0)

@@ -109,11 +109,16 @@ teardown(void **state)
 	return 0;
 }
 
-#define EXPECT(r, st, c) do { \
-	assert_int_equal((r).status, (st)); \
-	assert_string_equal((r).code, (c)); \
-	assert_non_null(json_object_get((r).body, "timestamp")); \
-	json_decref((r).body); } while (0)
+/* Checks status, code and envelope, then releases the parsed body. */
+static void
+expect(struct result r, int status, const char *code)
+{
+	assert_int_equal(r.status, status);
+	assert_string_equal(r.code, code);
+	assert_non_null(json_object_get(r.body, "timestamp"));
+	json_decref(r.body);
+}
+#define EXPECT(r, st, c) expect((r), (st), (c))
 
 static void
 routing_errors(void **state)
