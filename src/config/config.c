@@ -62,7 +62,7 @@ static const struct key keys[] = {
 	  "file or credential holding the database password (empty: none, e.g. unix_socket auth)" },
 	{ "database", "connect_timeout", KT_INT, OFF(db_connect_timeout), 1, 60, "2",
 	  "seconds to wait for a database connection" },
-	{ "database", "io_timeout", KT_INT, OFF(db_io_timeout), 1, 600, "10",
+	{ "database", "io_timeout", KT_INT, OFF(db_io_timeout), 1, 600, "2",
 	  "seconds a database read or write may block" },
 
 	{ "auth", "jwt_algorithm", KT_JWTALG, OFF(jwt_algorithm), 0, 0, "HS256",

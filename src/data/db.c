@@ -26,8 +26,11 @@
 #define MAX_PARAMS 16
 #define MAX_COLS 32
 #define CELL_INLINE 256
-#define IDLE_PING_MS 5000
+/* wait_timeout can be as low as 1 s: above that, a connection may already be
+ * closed by the server, and a write sent on it has an unknown outcome. */
+#define IDLE_PING_MS 1000
 #define TX_ATTEMPTS 4
+#define RETRY_AFTER_FAILURE_MS 500
 
 struct db {
 	const struct config *cfg;       /* borrowed */
@@ -333,6 +336,7 @@ db_exec(struct db *db, enum stmt_id id, const struct db_val *params, size_t n,
     struct arena *a, struct db_rows *rows, size_t max_rows, uint64_t *affected)
 {
 	MYSQL_BIND b[MAX_PARAMS];
+	int64_t started;
 	int attempt;
 	enum err e;
 
@@ -353,11 +357,16 @@ db_exec(struct db *db, enum stmt_id id, const struct db_val *params, size_t n,
 		st = db->stmts[id];
 		if (mysql_stmt_param_count(st) != n)
 			return ERR_INTERNAL;
+		started = clock_mono_ms();
 		if ((n > 0 && mysql_stmt_bind_param(st, b) != 0) || mysql_stmt_execute(st) != 0) {
 			bool was_tx = db->in_tx;
 
 			e = classify(db, mysql_stmt_errno(st), "execute", mysql_stmt_error(st));
-			if (e == ERR_DB_UNAVAILABLE && !was_tx && stmt_defs[id].retry_safe && attempt == 0)
+			/* Retry a dropped connection once; but not after a wait that
+			 * ran into the I/O timeout: the server is hung, and a second
+			 * wait would only double the client's. */
+			if (e == ERR_DB_UNAVAILABLE && !was_tx && stmt_defs[id].retry_safe && attempt == 0 &&
+			    clock_mono_ms() - started < RETRY_AFTER_FAILURE_MS)
 				continue;
 			return e;
 		}

@@ -146,9 +146,10 @@ fcgi_send(struct fcgi_conn *c, const struct request *rq, const struct response *
 	char head[512];
 	int n;
 
-	/* formatted here: libfcgi's own printf knows no %zu */
+	/* formatted here: libfcgi's own printf knows no %zu. The security
+	 * headers (nosniff, CSP...) are nginx's, on every response it serves. */
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nX-Request-Id: %s\r\n",
+	    "Cache-Control: no-store\r\nX-Request-Id: %s\r\n",
 	    rs->status, reason_phrase(rs->status), ctype, rs->body.len, rq->request_id);
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return;

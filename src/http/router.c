@@ -59,12 +59,15 @@ router_match(const struct route *table, size_t n, enum http_method method,
 	for (i = 0; i < n; i++) {
 		if (!match_pattern(table[i].pattern, path, a, params, false))
 			continue;
-		if (table[i].method == method) {
+		/* HEAD is answered by the GET handler; the body is never sent */
+		if (table[i].method == method || (method == M_HEAD && table[i].method == M_GET)) {
 			if (!match_pattern(table[i].pattern, path, a, params, true))
 				return NULL;    /* segment decodes to something forbidden */
 			return &table[i];
 		}
 		*allow |= 1u << table[i].method;
+		if (table[i].method == M_GET)
+			*allow |= 1u << M_HEAD;
 	}
 	if (*allow != 0)
 		*why = ERR_METHOD_NOT_ALLOWED;

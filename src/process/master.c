@@ -53,6 +53,7 @@ struct child {
 	bool draining;          /* asked to finish and exit */
 	int64_t drain_deadline_ms;
 	bool killed_timeout;
+	bool killed_drain;      /* still busy at the drain deadline */
 };
 
 struct position {
@@ -198,7 +199,8 @@ on_child_exit(struct master *m, pid_t pid, int status)
 		log_str(l, "signal", strsignal(WTERMSIG(status)));
 	else
 		log_int(l, "exit_status", WEXITSTATUS(status));
-	log_str(l, "reason", c->killed_timeout ? "request_timeout" : c->draining ? "drained" :
+	log_str(l, "reason", c->killed_timeout ? "request_timeout" :
+	    c->killed_drain ? "killed_at_drain_deadline" : c->draining ? "drained" :
 	    clean ? "recycled" : "crashed");
 	log_end(l);
 
@@ -215,8 +217,10 @@ on_child_exit(struct master *m, pid_t pid, int status)
 			if (p->backoff_ms > BACKOFF_MAX_MS)
 				p->backoff_ms = BACKOFF_MAX_MS;
 			p->next_spawn_ms = now + p->backoff_ms;
-			log_msg(LOG_WARN, "respawn_backoff", "responder died %lld ms after start; next start in %lld ms",
-			    (long long)lived, (long long)p->backoff_ms);
+			l = log_begin(LOG_WARN, "respawn_backoff");
+			log_int(l, "lived_ms", lived);
+			log_int(l, "delay_ms", p->backoff_ms);
+			log_end(l);
 		} else {
 			p->backoff_ms = 0;
 			p->next_spawn_ms = now;
@@ -268,6 +272,7 @@ enforce_deadlines(struct master *m)
 		if (c->draining && now >= c->drain_deadline_ms) {
 			log_msg(LOG_WARN, "drain_timeout", "responder %d still busy after the drain deadline; killing it", (int)c->pid);
 			c->drain_deadline_ms = INT64_MAX;
+			c->killed_drain = true;
 			kill(c->pid, SIGKILL);
 		}
 	}
@@ -304,9 +309,19 @@ generation_ready(const struct master *m)
 static void
 update_status(struct master *m)
 {
-	int p, backing_off = 0;
+	int64_t now = clock_mono_ms();
+	int i, p, backing_off = 0;
 	const char *status;
 
+	/* a responder that outlived the quick-death window ends its position's
+	 * back-off: the loop is broken */
+	for (i = 0; i < SB_MAX_SLOTS; i++) {
+		const struct child *c = &m->children[i];
+
+		if (c->pid != 0 && c->generation == m->generation && !c->draining && c->position < 256 &&
+		    now - c->started_ms >= QUICK_DEATH_MS)
+			m->positions[c->position].backoff_ms = 0;
+	}
 	for (p = 0; p < (int)m->cfg->responders; p++)
 		if (m->positions[p].backoff_ms >= 4 * BACKOFF_FIRST_MS)
 			backing_off++;

@@ -128,7 +128,7 @@ routing_errors(void **state)
 	(void)state;
 	EXPECT(run("GET", "/api/v1/nothing", NULL, NULL, NULL, NULL), 404, "NOT_FOUND");
 	r = run("DELETE", "/api/v1/health", NULL, NULL, NULL, NULL);
-	assert_non_null(strstr(r.headers, "Allow: GET\r\n"));
+	assert_non_null(strstr(r.headers, "Allow: GET, HEAD\r\n"));
 	EXPECT(r, 405, "METHOD_NOT_ALLOWED");
 	EXPECT(run("BREW", "/api/v1/health", NULL, NULL, NULL, NULL), 405, "METHOD_NOT_ALLOWED");
 	r = run("GET", "/api/v1/health", NULL, NULL, NULL, NULL);

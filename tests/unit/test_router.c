@@ -81,9 +81,26 @@ method_not_allowed(void **state)
 	(void)state;
 	assert_null(match(M_PUT, "/api/v1/meetings/abc", p, &why, &allow));
 	assert_int_equal(why, ERR_METHOD_NOT_ALLOWED);
-	assert_int_equal(allow, (1u << M_GET) | (1u << M_DELETE));
+	assert_int_equal(allow, (1u << M_GET) | (1u << M_HEAD) | (1u << M_DELETE));
 	assert_null(match(M_PATCH, "/api/v1/meetings", p, &why, &allow));
-	assert_int_equal(allow, (1u << M_GET) | (1u << M_POST));
+	assert_int_equal(allow, (1u << M_GET) | (1u << M_HEAD) | (1u << M_POST));
+}
+
+/* HEAD reaches the GET handler (the body is dropped when sending). */
+static void
+head_uses_get(void **state)
+{
+	const char *p[ROUTE_MAX_PARAMS];
+	enum err why;
+	unsigned allow;
+	const struct route *r;
+
+	(void)state;
+	r = match(M_HEAD, "/api/v1/meetings/abc", p, &why, &allow);
+	assert_non_null(r);
+	assert_int_equal(r->method, M_GET);
+	assert_null(match(M_HEAD, "/api/v1/meetings/abc/participants/x", p, &why, &allow));
+	assert_int_equal(why, ERR_METHOD_NOT_ALLOWED);
 }
 
 /* Every route of the real table is reachable by its own pattern, and no
@@ -132,6 +149,7 @@ main(void)
 		cmocka_unit_test(literal_and_params),
 		cmocka_unit_test(not_found),
 		cmocka_unit_test(method_not_allowed),
+		cmocka_unit_test(head_uses_get),
 		cmocka_unit_test(application_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
