@@ -16,6 +16,14 @@
 static const char body[] = "{\"status\":\"success\",\"message\":\"hello\",\"data\":{},"
     "\"timestamp\":\"2024-01-15T10:00:00Z\"}";
 
+/*
+ * The whole response, formatted once. (Not with FCGX_FPrintF: libfcgi's own
+ * printf knows no "z" modifier and stops at "%zu", which left the response
+ * cut off after "Content-Length: " and nginx answering 502.)
+ */
+static char reply[256];
+static int reply_len;
+
 static void
 serve(int sock)
 {
@@ -23,8 +31,7 @@ serve(int sock)
 
 	FCGX_InitRequest(&req, sock, 0);
 	while (FCGX_Accept_r(&req) >= 0) {
-		FCGX_FPrintF(req.out, "Status: 200 OK\r\nContent-Type: application/json\r\n"
-		    "Content-Length: %zu\r\n\r\n%s", sizeof(body) - 1, body);
+		FCGX_PutStr(reply, reply_len, req.out);
 		FCGX_Finish_r(&req);
 	}
 	exit(0);
@@ -39,6 +46,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: fcgi-hello SOCKET N\n");
 		return 2;
 	}
+	reply_len = snprintf(reply, sizeof(reply), "Status: 200 OK\r\n"
+	    "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+	    sizeof(body) - 1, body);
+	if (reply_len < 0 || (size_t)reply_len >= sizeof(reply))
+		return 1;
 	FCGX_Init();
 	unlink(argv[1]);
 	if ((sock = FCGX_OpenSocket(argv[1], 1024)) < 0)
