@@ -68,6 +68,13 @@ def up(port):
             m.jwt_key = f.read().strip()
         stack.write_secret(os.path.join(m.root, "jwt.key"), m.jwt_key + "\n")
     stack.write_secret(key_file, m.jwt_key)
+    # the data key must outlive restarts: stored passcodes are sealed with it
+    data_key_file = os.path.join(VAR, "data.key")
+    if os.path.exists(data_key_file):
+        with open(data_key_file) as f:
+            m.data_key = f.read().strip()
+        stack.write_secret(os.path.join(m.root, "data.key"), m.data_key + "\n")
+    stack.write_secret(data_key_file, m.data_key)
     if os.path.exists(m.socket):
         os.unlink(m.socket)
     m.migrate()

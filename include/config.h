@@ -21,6 +21,12 @@
 #endif
 #define CONFIG_DEFAULT_PATH MEETD_SYSCONFDIR "/meetd/meetd.conf"
 
+/* A rate limit: `count` requests per `period_s` seconds. */
+struct rate {
+	int64_t count;
+	int64_t period_s;
+};
+
 enum jwt_alg_id { CFG_JWT_HS256, CFG_JWT_RS256, CFG_JWT_ES256, CFG_JWT__MAX };
 
 struct config {
@@ -34,6 +40,7 @@ struct config {
 	int64_t max_requests;           /* 0: never recycle */
 	int64_t request_timeout;        /* seconds */
 	int64_t stop_timeout;           /* seconds */
+	char *public_url;               /* scheme://host[:port], no trailing slash */
 	int64_t body_limit;             /* bytes, authenticated requests */
 	int64_t body_limit_anonymous;   /* bytes, before authentication */
 
@@ -60,6 +67,18 @@ struct config {
 	int64_t scrypt_log2n;
 	bool registration;
 
+	/* [secrets] */
+	char *data_key_file;
+
+	/* [limits] */
+	struct rate limit_meeting;
+	struct rate limit_participant;
+	struct rate limit_chat;
+	struct rate limit_status;
+	struct rate limit_create_platform;
+	int64_t passcode_attempts;
+	int64_t passcode_window;        /* seconds */
+
 	/* [log] */
 	enum log_level log_level;
 	bool access_log;
@@ -68,6 +87,7 @@ struct config {
 	struct secret jwt_key;
 	struct secret jwt_signing_key;  /* == jwt_key's bytes for HS256 */
 	struct secret db_password;
+	struct secret data_key;         /* 64 hex digits; see secretbox.h */
 };
 
 /* Parses `path`. On ERR_OK *out is a new config (caller owns, config_free).

@@ -15,5 +15,7 @@ void crypto_sha256(const void *data, size_t n, unsigned char out[SHA256_LEN]);
 void crypto_sha256_hex(const void *data, size_t n, char out[2 * SHA256_LEN + 1]);
 /* Constant-time equality of two n-byte buffers (CRYPTO_memcmp). */
 bool crypto_equal(const void *a, const void *b, size_t n);
+/* Wipes n bytes in a way the compiler may not optimise away. */
+void crypto_wipe(void *p, size_t n);
 
 #endif

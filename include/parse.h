@@ -33,4 +33,11 @@ enum err parse_mode(const char *s, unsigned *out);
 /* Size with an optional k/m/g suffix (powers of 1024), within [min, max]. */
 enum err parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/* Duration in seconds: digits with an optional s/m/h/d suffix, in [min, max]. */
+enum err parse_duration_s(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* A rate "N/period" such as 100/1h: 1 ≤ N ≤ 10^9, 1 s ≤ period ≤ 1 day. */
+struct rate;
+enum err parse_rate(const char *s, struct rate *out);
+
 #endif

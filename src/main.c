@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "crypto.h"
+#include "rand.h"
 #include "log.h"
 #include "master.h"
 #include "migrate.h"
@@ -29,7 +31,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: meetd [-c FILE] serve | migrate | -t | token --sub ID [--role user|admin] [--ttl SECONDS]\n"
-	    "       meetd version | config-reference | routes\n"
+	    "       meetd version | config-reference | routes | keygen\n"
 	    "default FILE: %s\n", CONFIG_DEFAULT_PATH);
 }
 
@@ -139,6 +141,24 @@ cmd_token(const char *path, int argc, char **argv)
 	return 0;
 }
 
+/* Prints a new 256-bit data key (secrets.key_file) as 64 hex digits. */
+static int
+cmd_keygen(void)
+{
+	unsigned char key[32];
+	size_t i;
+
+	if (!rand_bytes(key, sizeof(key))) {
+		fprintf(stderr, "meetd: no randomness available\n");
+		return 1;
+	}
+	for (i = 0; i < sizeof(key); i++)
+		printf("%02x", key[i]);
+	printf("\n");
+	crypto_wipe(key, sizeof(key));
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -173,6 +193,8 @@ main(int argc, char **argv)
 		buf_free(&b);
 		return 0;
 	}
+	if (strcmp(cmd, "keygen") == 0)
+		return cmd_keygen();
 	if (strcmp(cmd, "routes") == 0) {
 		static const char *const auth[] = { "none", "user", "admin" };
 		size_t r;

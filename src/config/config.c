@@ -16,8 +16,10 @@
 
 #include "config.h"
 #include "parse.h"
+#include "secretbox.h"
 
-enum key_type { KT_STRING, KT_PATH, KT_SECRET, KT_INT, KT_SIZE, KT_BOOL, KT_MODE, KT_LOGLEVEL, KT_JWTALG };
+enum key_type { KT_STRING, KT_PATH, KT_SECRET, KT_INT, KT_SIZE, KT_BOOL, KT_MODE, KT_LOGLEVEL, KT_JWTALG,
+	KT_RATE, KT_DURATION };
 
 struct key {
 	const char *section;
@@ -46,6 +48,8 @@ static const struct key keys[] = {
 	  "seconds a request may run before its responder is killed" },
 	{ "server", "stop_timeout", KT_INT, OFF(stop_timeout), 1, 3600, "10",
 	  "seconds to drain in-flight requests on stop or reload" },
+	{ "server", "public_url", KT_STRING, OFF(public_url), 0, 0, "http://127.0.0.1:8080",
+	  "the address users reach meetd at (no trailing slash): invitation and room links start with it" },
 	{ "server", "body_limit", KT_SIZE, OFF(body_limit), 1024, 64 * 1024 * 1024, "1m",
 	  "largest request body accepted from an authenticated caller" },
 	{ "server", "body_limit_anonymous", KT_SIZE, OFF(body_limit_anonymous), 256, 64 * 1024 * 1024, "16k",
@@ -87,6 +91,24 @@ static const struct key keys[] = {
 	  "scrypt cost N = 2^value for new password hashes (r=8, p=1)" },
 	{ "auth", "registration", KT_BOOL, OFF(registration), 0, 0, "on",
 	  "allow POST /api/v1/auth/register" },
+
+	{ "secrets", "key_file", KT_SECRET, OFF(data_key_file), 0, 0, NULL,
+	  "file or credential holding the 256-bit data key (64 hex digits) that seals passcodes and tokens at rest" },
+
+	{ "limits", "meeting", KT_RATE, OFF(limit_meeting), 1, 0, "100/1h",
+	  "meeting management writes per user (requests/period, period in s, m or h)" },
+	{ "limits", "participant", KT_RATE, OFF(limit_participant), 1, 0, "1000/1h",
+	  "participant actions (join, leave, invitation lookups) per user" },
+	{ "limits", "chat", KT_RATE, OFF(limit_chat), 1, 0, "60/1m",
+	  "chat messages per user" },
+	{ "limits", "status", KT_RATE, OFF(limit_status), 1, 0, "120/1m",
+	  "status reads and updates per user" },
+	{ "limits", "create_per_platform", KT_RATE, OFF(limit_create_platform), 1, 0, "100/1h",
+	  "meetings created per user per platform (000)" },
+	{ "limits", "passcode_attempts", KT_INT, OFF(passcode_attempts), 1, 1000, "10",
+	  "wrong passcodes per meeting and per client address before a lock" },
+	{ "limits", "passcode_window", KT_DURATION, OFF(passcode_window), 1, 86400, "1h",
+	  "the passcode lock lasts until this long after the first wrong passcode" },
 
 	{ "log", "level", KT_LOGLEVEL, OFF(log_level), 0, 0, "info",
 	  "debug, info, warn or error" },
@@ -166,6 +188,15 @@ set_value(struct config *cfg, const struct key *k, const char *v)
 			}
 		}
 		return "must be HS256, RS256 or ES256";
+	case KT_RATE:
+		if (parse_rate(v, (struct rate *)field) != ERR_OK)
+			return "must be requests/period, such as 100/1h (period 1 s to 1 day)";
+		return NULL;
+	case KT_DURATION:
+		if (parse_duration_s(v, k->min, k->max, &i) != ERR_OK)
+			return "must be a duration such as 90s, 10m or 1h, within bounds";
+		*(int64_t *)field = i;
+		return NULL;
 	}
 	return "unknown type";
 }
@@ -342,6 +373,14 @@ config_load_secrets(struct config *cfg, struct buf *errs)
 	if (cfg->db_password_file != NULL &&
 	    secret_load(cfg->db_password_file, &cfg->db_password, errs) != ERR_OK)
 		e = ERR_CONFIG;
+	if (cfg->data_key_file != NULL) {
+		if (secret_load(cfg->data_key_file, &cfg->data_key, errs) != ERR_OK)
+			e = ERR_CONFIG;
+		else if (!secretbox_key_valid(&cfg->data_key)) {
+			buf_printf(errs, "secrets.key_file: must hold 64 hex digits (a 256-bit key; `meetd keygen` makes one)\n");
+			e = ERR_CONFIG;
+		}
+	}
 	return e;
 }
 
@@ -360,6 +399,7 @@ config_free(struct config *cfg)
 	secret_clear(&cfg->jwt_key);
 	secret_clear(&cfg->jwt_signing_key);
 	secret_clear(&cfg->db_password);
+	secret_clear(&cfg->data_key);
 	free(cfg->path);
 	free(cfg);
 }

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "parse.h"
+#include "config.h"
 
 enum err
 parse_i64(const char *s, size_t n, int64_t min, int64_t max, int64_t *out)
@@ -129,5 +130,40 @@ parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	if ((uint64_t)v * mult < min || (uint64_t)v * mult > max)
 		return ERR_INVALID_REQUEST;
 	*out = (uint64_t)v * mult;
+	return ERR_OK;
+}
+
+enum err
+parse_duration_s(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+	int64_t mult = 1, v;
+
+	if (n == 0)
+		return ERR_INVALID_REQUEST;
+	switch (s[n - 1]) {
+	case 's': n--; break;
+	case 'm': mult = 60; n--; break;
+	case 'h': mult = 3600; n--; break;
+	case 'd': mult = 86400; n--; break;
+	default: break;
+	}
+	if (parse_i64(s, n, 0, INT64_MAX / 86400, &v) != ERR_OK || v * mult < min || v * mult > max)
+		return ERR_INVALID_REQUEST;
+	*out = v * mult;
+	return ERR_OK;
+}
+
+enum err
+parse_rate(const char *s, struct rate *out)
+{
+	const char *slash = s != NULL ? strchr(s, '/') : NULL;
+	int64_t count, period;
+
+	if (slash == NULL || parse_i64(s, (size_t)(slash - s), 1, 1000000000, &count) != ERR_OK ||
+	    parse_duration_s(slash + 1, 1, 86400, &period) != ERR_OK)
+		return ERR_INVALID_REQUEST;
+	out->count = count;
+	out->period_s = period;
 	return ERR_OK;
 }

@@ -121,6 +121,8 @@ class Meetd:
         self.jwt_key = secrets.token_urlsafe(48)
         write_secret(os.path.join(root, "jwt.key"), self.jwt_key + "\n")
         write_secret(os.path.join(root, "db.password"), db.password + "\n")
+        self.data_key = secrets.token_hex(32)
+        write_secret(os.path.join(root, "data.key"), self.data_key + "\n")
         self.settings = {
             "server": {"listen": self.socket, "listen_mode": "0666", "responders": "4",
                        "max_requests": "0", "request_timeout": "30", "stop_timeout": "10"},
@@ -129,6 +131,7 @@ class Meetd:
                          "connect_timeout": "1", "io_timeout": "2"},
             "auth": {"jwt_algorithm": "HS256", "jwt_key_file": os.path.join(root, "jwt.key"),
                      "scrypt_log2n": "12"},
+            "secrets": {"key_file": os.path.join(root, "data.key")},
             "log": {"level": "info", "access_log": "on"},
         }
         for key, value in overrides.items():
