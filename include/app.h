@@ -6,15 +6,20 @@
 #ifndef MEETD_APP_H
 #define MEETD_APP_H
 
+#include <stdint.h>
+
 #include "config.h"
 
 struct db;
 struct scoreboard;
+struct secretbox;
 
 struct app {
 	const struct config *cfg;       /* borrowed from the master's copy */
 	struct db *db;                  /* owned by the responder */
 	struct scoreboard *sb;          /* shared mapping; NULL in unit tests */
+	const struct secretbox *box;    /* data key for secrets at rest; NULL if none */
+	int64_t next_purge_ms;          /* monotonic time of the next limiter purge */
 	int slot;
 };
 

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -32,9 +33,17 @@ struct principal {
 	const char *key_id;     /* API key id, for PRINCIPAL_API_KEY */
 };
 
+/* A rate-limit decision as the response headers report it. */
+struct limit_info {
+	bool applied;
+	int64_t limit, remaining, reset_epoch_s, retry_after_s, window_s;
+};
+
 /* Why a request failed, beyond the error code: the envelope's message and
  * its `details` object (field → reason). */
 struct errinfo {
+	const struct limit_info *limit; /* RATE_LIMIT_EXCEEDED: details {limit, window, reset_at} */
+	bool detail_key;                /* faces whose clients read FastAPI's "detail" */
 	const char *message;
 	size_t nfields;
 	const char *field[ERRINFO_MAX_FIELDS];
@@ -51,6 +60,7 @@ struct body_source {
 struct app;
 struct route;
 
+
 struct request {
 	struct arena *arena;
 	struct app *app;                /* borrowed: services of this process */
@@ -63,6 +73,7 @@ struct request {
 	const char *content_type;       /* NULL if absent */
 	const char *content_length;     /* raw CONTENT_LENGTH, NULL if absent */
 	const char *authorization;      /* NULL if absent */
+	const char *idempotency_key;    /* Idempotency-Key header, NULL if absent */
 	struct body_source body_src;
 
 	/* filled by the dispatcher */
@@ -73,6 +84,8 @@ struct request {
 	json_t *json;                   /* parsed body or NULL; owned */
 	struct principal who;
 	struct errinfo err;
+	struct limit_info limit;        /* the route's limiter decision, for headers */
+	int64_t retry_after_s;          /* for a 429: Retry-After */
 };
 
 /* Parses a method name; M__MAX if unknown. */

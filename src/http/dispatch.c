@@ -8,12 +8,14 @@
  * the body is read, the media type before it is parsed, and the JSON nesting
  * depth before Jansson sees it.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "app.h"
 #include "auth.h"
 #include "dispatch.h"
+#include "limiter.h"
 #include "parse.h"
 #include "router.h"
 
@@ -128,6 +130,45 @@ parse_body(struct request *rq)
 	return ERR_OK;
 }
 
+/* The configured rate of a route's limiter category; NULL if unlimited here
+ * (LIMIT_AUTH is left to nginx's per-address limit_req: before login there
+ * is no user to key on). */
+static const struct rate *
+category_rate(const struct config *cfg, enum limit_category c, const char **name)
+{
+	switch (c) {
+	case LIMIT_MEETING: *name = "meeting"; return &cfg->limit_meeting;
+	case LIMIT_PARTICIPANT: *name = "participant"; return &cfg->limit_participant;
+	case LIMIT_CHAT: *name = "chat"; return &cfg->limit_chat;
+	case LIMIT_STATUS: *name = "status"; return &cfg->limit_status;
+	default: return NULL;
+	}
+}
+
+/* One SQL decision per limited request, keyed by the authenticated user. */
+static enum err
+apply_limit(struct request *rq)
+{
+	const char *name = NULL;
+	const struct rate *r = category_rate(rq->app->cfg, rq->route->limit, &name);
+	char key[LIMIT_KEY_MAX];
+	bool allowed;
+	enum err e;
+
+	if (r == NULL || rq->who.kind == PRINCIPAL_NONE || rq->app->db == NULL)
+		return ERR_OK;
+	if ((size_t)snprintf(key, sizeof(key), "u:%s:%s", rq->who.subject, name) >= sizeof(key))
+		return ERR_TOO_LONG;
+	if ((e = limiter_take(rq->app->db, rq->arena, key, r, &rq->limit, &allowed)) != ERR_OK)
+		return e;
+	if (!allowed) {
+		rq->retry_after_s = rq->limit.retry_after_s;
+		rq->err.limit = &rq->limit;
+		return ERR_RATE_LIMITED;
+	}
+	return ERR_OK;
+}
+
 static enum err
 run(struct request *rq, struct response *rs)
 {
@@ -158,12 +199,15 @@ run(struct request *rq, struct response *rs)
 		return e;
 	}
 	rq->route = r;
+	rq->err.detail_key = r->face == FACE_004;
 	if (r->auth != AUTH_NONE) {
 		if ((e = auth_authenticate(rq)) != ERR_OK)
 			return e;
 		if (r->auth == AUTH_ADMIN && strcmp(rq->who.role, "admin") != 0)
 			return ERR_FORBIDDEN;
 	}
+	if ((e = apply_limit(rq)) != ERR_OK)
+		return e;
 	e = read_body(rq, (size_t)(rq->who.kind != PRINCIPAL_NONE ?
 	    cfg->body_limit : cfg->body_limit_anonymous));
 	if (e != ERR_OK)
@@ -189,6 +233,22 @@ dispatch(struct request *rq, struct response *rs)
 			resp_header(rs, "WWW-Authenticate", "Bearer");
 		if (err_http_status(e) == 503)
 			resp_header(rs, "Retry-After", "1");
+		if (err_http_status(e) == 429 && rq->retry_after_s > 0) {
+			char v[24];
+
+			snprintf(v, sizeof(v), "%lld", (long long)rq->retry_after_s);
+			resp_header(rs, "Retry-After", v);
+		}
+	}
+	if (rq->limit.applied) {
+		char v[24];
+
+		snprintf(v, sizeof(v), "%lld", (long long)rq->limit.limit);
+		resp_header(rs, "X-RateLimit-Limit", v);
+		snprintf(v, sizeof(v), "%lld", (long long)rq->limit.remaining);
+		resp_header(rs, "X-RateLimit-Remaining", v);
+		snprintf(v, sizeof(v), "%lld", (long long)rq->limit.reset_epoch_s);
+		resp_header(rs, "X-RateLimit-Reset", v);
 	}
 	resp_finish(rs);
 	return e;

@@ -108,6 +108,7 @@ fcgi_fill(struct fcgi_conn *c, struct request *rq)
 	rq->content_length = param(c, a, "CONTENT_LENGTH");
 	rq->authorization = param(c, a, "HTTP_AUTHORIZATION");
 	rq->request_id = param(c, a, "HTTP_X_REQUEST_ID");
+	rq->idempotency_key = param(c, a, "HTTP_IDEMPOTENCY_KEY");
 	rq->body_src.read = read_stdin;
 	rq->body_src.ctx = c;
 }

@@ -79,8 +79,19 @@ resp_error(struct response *rs, enum err e, const struct errinfo *info)
 	jw_kstr(&rs->w, "message",
 	    info != NULL && info->message != NULL ? info->message : err_message(e));
 	jw_kstr(&rs->w, "code", err_code(e));
+	if (info != NULL && info->detail_key)
+		jw_kstr(&rs->w, "detail",
+		    info->message != NULL ? info->message : err_message(e));
 	jw_key(&rs->w, "details");
 	jw_obj_open(&rs->w);
+	if (info != NULL && info->limit != NULL && info->limit->applied) {
+		char reset[CLOCK_ISO_LEN];
+
+		clock_iso8601(info->limit->reset_epoch_s, reset);
+		jw_kint(&rs->w, "limit", info->limit->limit);
+		jw_kint(&rs->w, "window", info->limit->window_s);
+		jw_kstr(&rs->w, "reset_at", reset);
+	}
 	for (i = 0; info != NULL && i < info->nfields; i++)
 		jw_kstr(&rs->w, info->field[i], info->reason[i]);
 	jw_obj_close(&rs->w);

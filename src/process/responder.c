@@ -26,6 +26,8 @@
 #include "rand.h"
 #include "responder.h"
 #include "router.h"
+#include "secretbox.h"
+#include "limiter.h"
 
 #define ARENA_MAX (64 * 1024 * 1024)
 
@@ -120,6 +122,23 @@ access_log(const struct request *rq, const struct response *rs, enum err e, int6
 	log_end(l);
 }
 
+/*
+ * Expired limiter, attempt and idempotency rows are deleted in small
+ * batches, after a request has been answered, about once a minute per
+ * responder (the background worker will take this over).
+ */
+static void
+housekeeping(struct app *app)
+{
+	int64_t now = clock_mono_ms();
+
+	if (app->db == NULL || now < app->next_purge_ms)
+		return;
+	app->next_purge_ms = now + 60000 + app->slot * 997;
+	if (limiter_purge(app->db) < 0)
+		log_msg(LOG_WARN, "purge", "could not purge expired limiter rows");
+}
+
 static void
 serve_one(struct app *app, struct fcgi_conn *conn, struct arena *arena, struct response *rs)
 {
@@ -156,6 +175,7 @@ serve_one(struct app *app, struct fcgi_conn *conn, struct arena *arena, struct r
 	log_set_request_id(NULL);
 	request_release(&rq);
 	arena_reset(arena);
+	housekeeping(app);
 }
 
 void
@@ -163,6 +183,7 @@ responder_main(const struct config *cfg, int listen_fd, struct scoreboard *sb,
     int slot, pid_t master_pid)
 {
 	struct app app = { .cfg = cfg, .sb = sb, .slot = slot };
+	struct secretbox box;
 	struct fcgi_conn *conn;
 	struct arena *arena;
 	struct response rs;
@@ -185,6 +206,8 @@ responder_main(const struct config *cfg, int listen_fd, struct scoreboard *sb,
 		log_msg(LOG_ERROR, "responder_init", "out of memory");
 		_exit(2);
 	}
+	if (cfg->data_key.len > 0 && secretbox_init(&box, &cfg->data_key))
+		app.box = &box;
 	resp_init(&rs);
 	/* connect and prepare now, so a schema mismatch shows at start; a
 	 * database that is down is retried by the first request needing it */
@@ -219,6 +242,7 @@ responder_main(const struct config *cfg, int listen_fd, struct scoreboard *sb,
 	}
 	sb_set_state(sb, slot, SLOT_EMPTY);
 	db_free(app.db);
+	secretbox_wipe(&box);
 	resp_free(&rs);
 	arena_free(arena);
 	fcgi_conn_free(conn);
