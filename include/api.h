@@ -22,4 +22,29 @@ enum err api_apikey_create(struct request *rq, struct response *rs);
 enum err api_apikey_list(struct request *rq, struct response *rs);
 enum err api_apikey_delete(struct request *rq, struct response *rs);
 
+/* meetings.c */
+enum err api_meeting_create(struct request *rq, struct response *rs);
+enum err api_meeting_list(struct request *rq, struct response *rs);
+enum err api_meeting_get(struct request *rq, struct response *rs);
+enum err api_meeting_update(struct request *rq, struct response *rs);
+enum err api_meeting_cancel(struct request *rq, struct response *rs);
+enum err api_meeting_start(struct request *rq, struct response *rs);
+enum err api_meeting_end(struct request *rq, struct response *rs);
+enum err api_meeting_status(struct request *rq, struct response *rs);
+enum err api_meeting_new_invite(struct request *rq, struct response *rs);
+enum err api_meeting_new_passcode(struct request *rq, struct response *rs);
+enum err api_meeting_member_set(struct request *rq, struct response *rs);
+enum err api_meeting_member_delete(struct request *rq, struct response *rs);
+enum err api_meeting_audit(struct request *rq, struct response *rs);
+/* participants.c */
+enum err api_meeting_join(struct request *rq, struct response *rs);
+enum err api_meeting_join_by_code(struct request *rq, struct response *rs);
+enum err api_meeting_leave(struct request *rq, struct response *rs);
+enum err api_meeting_participants(struct request *rq, struct response *rs);
+enum err api_invitation_get(struct request *rq, struct response *rs);
+/* face004.c: 004's /meetings/... */
+enum err face004_create(struct request *rq, struct response *rs);
+enum err face004_invitation(struct request *rq, struct response *rs);
+enum err face004_join(struct request *rq, struct response *rs);
+enum err face004_my_meetings(struct request *rq, struct response *rs);
 #endif

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "arena.h"
 #include "config.h"
@@ -37,6 +38,7 @@ struct db_val {
 };
 
 #define DB_STR(x) ((struct db_val){ .type = (x) != NULL ? DBT_STR : DBT_NULL, .s = (x), .len = (x) != NULL ? strlen(x) : 0 })
+#define DB_NULL ((struct db_val){ .type = DBT_NULL })
 #define DB_I64(x) ((struct db_val){ .type = DBT_I64, .i = (x) })
 #define DB_BLOB(p, n) ((struct db_val){ .type = DBT_BLOB, .s = (const char *)(p), .len = (n) })
 

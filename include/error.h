@@ -29,6 +29,27 @@
 	X(NOT_CONFIGURED,         503, "NOT_CONFIGURED",         "This feature is not configured on this server") \
 	X(DB_UNAVAILABLE,         503, "DATABASE_UNAVAILABLE",   "The database is unavailable, try again shortly") \
 	X(NOT_READY,              503, "NOT_READY",              "The service is not ready") \
+	X(MEETING_NOT_FOUND,      404, "MEETING_NOT_FOUND",      "Meeting not found") \
+	X(MEETING_ALREADY_ACTIVE, 409, "MEETING_ALREADY_ACTIVE", "Meeting is already in progress") \
+	X(MEETING_NOT_ACTIVE,     409, "MEETING_NOT_ACTIVE",     "Meeting is not currently active") \
+	X(MEETING_ENDED,          409, "MEETING_ENDED",          "Meeting has already ended") \
+	X(MEETING_CANCELLED,      409, "MEETING_CANCELLED",      "Meeting has been cancelled") \
+	X(PARTICIPANT_NOT_FOUND,  404, "PARTICIPANT_NOT_FOUND",  "Participant not found in meeting") \
+	X(MAX_PARTICIPANTS,       403, "MAX_PARTICIPANTS_REACHED", "Meeting has reached its participant limit") \
+	X(INVALID_MEETING_CREDENTIALS, 403, "INVALID_MEETING_CREDENTIALS", "Meeting code or passcode is incorrect") \
+	X(INVITATION_NOT_FOUND,   404, "INVITATION_NOT_FOUND",   "Invitation link not found") \
+	X(RATE_LIMITED,           429, "RATE_LIMIT_EXCEEDED",    "Rate limit exceeded") \
+	X(TOO_MANY_ATTEMPTS,      429, "TOO_MANY_ATTEMPTS",      "Too many wrong passcodes; try again later") \
+	X(IDEMPOTENCY_KEY_REUSED, 422, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with a different request") \
+	X(IDEMPOTENCY_KEY_IN_USE, 409, "IDEMPOTENCY_KEY_IN_USE", "A request with this Idempotency-Key is still running") \
+	X(USER_NOT_FOUND,         404, "USER_NOT_FOUND",         "No such user") \
+	X(JITSI_NOT_CONFIGURED,   503, "jitsi_not_configured",   "Jitsi is not configured on this server") \
+	X(ZOOM_NOT_CONFIGURED,    503, "zoom_not_configured",    "Zoom is not configured on this server") \
+	X(GOOGLE_MEET_NOT_CONFIGURED, 503, "google_meet_not_configured", "Google Meet is not configured on this server") \
+	X(TEAMS_NOT_CONFIGURED,   503, "teams_not_configured",   "Microsoft Teams is not configured on this server") \
+	X(WEBEX_NOT_CONFIGURED,   503, "webex_not_configured",   "Webex is not configured on this server") \
+	X(FACETIME_NOT_CONFIGURED, 503, "facetime_not_configured", "FaceTime is not configured on this server") \
+	X(LIVEKIT_NOT_CONFIGURED, 503, "livekit_not_configured", "LiveKit is not configured on this server") \
 	/* internal causes below: never leave the process as such, answer 500 */ \
 	X(NOMEM,                  500, "INTERNAL_ERROR",         "Out of memory") \
 	X(IO,                     500, "INTERNAL_ERROR",         "I/O error") \

@@ -16,6 +16,31 @@ const struct route routes[] = {
 	{ M_POST,   "/api/v1/api-keys",          api_apikey_create, AUTH_USER, LIMIT_NONE, FACE_V1, "apikey_create" },
 	{ M_GET,    "/api/v1/api-keys",          api_apikey_list,   AUTH_USER, LIMIT_NONE, FACE_V1, "apikey_list" },
 	{ M_DELETE, "/api/v1/api-keys/:id",      api_apikey_delete, AUTH_USER, LIMIT_NONE, FACE_V1, "apikey_delete" },
+
+	{ M_POST,   "/api/v1/meetings",          api_meeting_create, AUTH_USER, LIMIT_MEETING, FACE_V1, "meeting_create" },
+	{ M_GET,    "/api/v1/meetings",          api_meeting_list,   AUTH_USER, LIMIT_NONE, FACE_V1, "meeting_list" },
+	{ M_POST,   "/api/v1/meetings/join",     api_meeting_join_by_code, AUTH_USER, LIMIT_PARTICIPANT, FACE_V1, "meeting_join_by_code" },
+	{ M_GET,    "/api/v1/meetings/:id",      api_meeting_get,    AUTH_USER, LIMIT_NONE, FACE_V1, "meeting_get" },
+	{ M_PATCH,  "/api/v1/meetings/:id",      api_meeting_update, AUTH_USER, LIMIT_MEETING, FACE_V1, "meeting_update" },
+	{ M_POST,   "/api/v1/meetings/:id/cancel", api_meeting_cancel, AUTH_USER, LIMIT_MEETING, FACE_V1, "meeting_cancel" },
+	{ M_POST,   "/api/v1/meetings/:id/start", api_meeting_start, AUTH_USER, LIMIT_MEETING, FACE_V1, "meeting_start" },
+	{ M_POST,   "/api/v1/meetings/:id/end",  api_meeting_end,    AUTH_USER, LIMIT_MEETING, FACE_V1, "meeting_end" },
+	{ M_GET,    "/api/v1/meetings/:id/status", api_meeting_status, AUTH_USER, LIMIT_STATUS, FACE_V1, "meeting_status" },
+	{ M_POST,   "/api/v1/meetings/:id/join", api_meeting_join,   AUTH_USER, LIMIT_PARTICIPANT, FACE_V1, "meeting_join" },
+	{ M_POST,   "/api/v1/meetings/:id/leave", api_meeting_leave, AUTH_USER, LIMIT_PARTICIPANT, FACE_V1, "meeting_leave" },
+	{ M_GET,    "/api/v1/meetings/:id/participants", api_meeting_participants, AUTH_USER, LIMIT_NONE, FACE_V1, "meeting_participants" },
+	{ M_POST,   "/api/v1/meetings/:id/invitation-token", api_meeting_new_invite, AUTH_USER, LIMIT_MEETING, FACE_V1, "meeting_new_invite" },
+	{ M_POST,   "/api/v1/meetings/:id/passcode", api_meeting_new_passcode, AUTH_USER, LIMIT_MEETING, FACE_V1, "meeting_new_passcode" },
+	{ M_PUT,    "/api/v1/meetings/:id/members/:user_id", api_meeting_member_set, AUTH_USER, LIMIT_MEETING, FACE_V1, "meeting_member_set" },
+	{ M_DELETE, "/api/v1/meetings/:id/members/:user_id", api_meeting_member_delete, AUTH_USER, LIMIT_MEETING, FACE_V1, "meeting_member_delete" },
+	{ M_GET,    "/api/v1/meetings/:id/audit", api_meeting_audit, AUTH_USER, LIMIT_NONE, FACE_V1, "meeting_audit" },
+	{ M_GET,    "/api/v1/invitations/:token", api_invitation_get, AUTH_USER, LIMIT_PARTICIPANT, FACE_V1, "invitation_get" },
+
+	/* 004's face: the same operations in that document's paths and shapes */
+	{ M_POST,   "/meetings/create",          face004_create,     AUTH_USER, LIMIT_MEETING, FACE_004, "face004_create" },
+	{ M_GET,    "/meetings/invitation/:token", face004_invitation, AUTH_USER, LIMIT_PARTICIPANT, FACE_004, "face004_invitation" },
+	{ M_POST,   "/meetings/join",            face004_join,       AUTH_USER, LIMIT_PARTICIPANT, FACE_004, "face004_join" },
+	{ M_GET,    "/meetings/my-meetings",     face004_my_meetings, AUTH_USER, LIMIT_NONE, FACE_004, "face004_my_meetings" },
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

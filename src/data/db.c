@@ -23,7 +23,7 @@
 #include "rand.h"
 #include "scoreboard.h"
 
-#define MAX_PARAMS 16
+#define MAX_PARAMS 24
 #define MAX_COLS 32
 #define CELL_INLINE 256
 /* wait_timeout can be as low as 1 s: above that, a connection may already be

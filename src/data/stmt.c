@@ -5,6 +5,20 @@
  */
 #include "stmt.h"
 
+#define ISO(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
+#define NOW_MS "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)"
+/* The meeting projection read by meeting_from_row() (meeting.c): keep the
+ * two in the same order. */
+#define MEETING_COLS \
+	"m.id, m.event_id, m.organizer_id, m.platform, m.platform_meeting_id, m.meeting_url, " \
+	"m.code, m.passcode_box, m.invite_box, m.dial_in_number, m.dial_in_password_box, " \
+	"m.host_key_box, m.title, m.description, " ISO("m.scheduled_for") ", " \
+	"DATE_FORMAT(m.scheduled_for, '%Y-%m-%d %H:%i:%s.%f'), m.duration_minutes, m.timezone, " \
+	"m.participant_limit, m.require_password, m.waiting_room, m.status, " ISO("m.started_at") ", " \
+	ISO("m.ended_at") ", " ISO("m.cancelled_at") ", " ISO("m.created_at") ", " \
+	ISO("m.updated_at") ", m.version, mm.role, " \
+	"TIMESTAMPDIFF(SECOND, m.started_at, COALESCE(m.ended_at, UTC_TIMESTAMP(3)))"
+
 const struct stmt_def stmt_defs[STMT__MAX] = {
 	[STMT_PING] = { "SELECT 1", true },
 	[STMT_MIGRATION_COUNT] = {
@@ -34,4 +48,142 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	[STMT_APIKEY_REVOKE] = {
 		"UPDATE api_keys SET revoked_at = UTC_TIMESTAMP(3) WHERE id = ? AND user_id = ? "
 		"AND revoked_at IS NULL", true },
+	[STMT_LIMIT_TAKE] = {
+		/* GCRA in one statement; `allowed` is assigned first so the tat
+		 * assignment sees the decision (assignments run left to right) */
+		"INSERT INTO rate_limits (k, tat, step_ms, window_ms, allowed) "
+		"VALUES (?, " NOW_MS " + ?, ?, ?, 1) ON DUPLICATE KEY UPDATE "
+		"allowed = (GREATEST(tat, VALUE(tat) - VALUE(step_ms)) + VALUE(step_ms) "
+		"  - (VALUE(tat) - VALUE(step_ms)) <= VALUE(window_ms)), "
+		"tat = IF(allowed, GREATEST(tat, VALUE(tat) - VALUE(step_ms)) + VALUE(step_ms), tat), "
+		"step_ms = VALUE(step_ms), window_ms = VALUE(window_ms) "
+		"RETURNING allowed, tat, " NOW_MS, false },
+	[STMT_LIMIT_PURGE] = {
+		"DELETE FROM rate_limits WHERE tat < " NOW_MS " - 1000 LIMIT 5000", true },
+	[STMT_ATTEMPT_TAKE] = {
+		/* a window that has passed starts again at this attempt */
+		"INSERT INTO attempt_counters (k, window_start, window_ms, failures, admitted) "
+		"VALUES (?, " NOW_MS ", ?, 1, 1) ON DUPLICATE KEY UPDATE "
+		"admitted = (window_start + window_ms <= VALUE(window_start) OR failures < ?), "
+		"failures = IF(window_start + window_ms <= VALUE(window_start), 1, "
+		"  IF(admitted, failures + 1, failures)), "
+		"window_start = IF(window_start + window_ms <= VALUE(window_start), VALUE(window_start), window_start), "
+		"window_ms = VALUE(window_ms) "
+		"RETURNING admitted, window_start + window_ms - " NOW_MS, false },
+	[STMT_ATTEMPT_REFUND] = {
+		"UPDATE attempt_counters SET failures = failures - 1 WHERE k = ? AND failures > 0", false },
+	[STMT_ATTEMPT_PURGE] = {
+		"DELETE FROM attempt_counters WHERE window_start + window_ms < " NOW_MS " LIMIT 5000", true },
+	[STMT_IDEM_CLAIM] = {
+		"INSERT INTO idempotency_keys (user_id, idem_key, request_hash, state, created_at, expires_at) "
+		"VALUES (?, ?, ?, 'running', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL 24 HOUR)", false },
+	[STMT_IDEM_GET] = {
+		"SELECT request_hash, state, http_status, response, "
+		"expires_at < UTC_TIMESTAMP(3), created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND "
+		"FROM idempotency_keys WHERE user_id = ? AND idem_key = ?", true },
+	[STMT_IDEM_TAKEOVER] = {
+		/* an expired key, or a claim whose request died, starts afresh */
+		"UPDATE idempotency_keys SET request_hash = ?, state = 'running', http_status = NULL, "
+		"response = NULL, created_at = UTC_TIMESTAMP(3), expires_at = UTC_TIMESTAMP(3) + INTERVAL 24 HOUR "
+		"WHERE user_id = ? AND idem_key = ? AND (expires_at < UTC_TIMESTAMP(3) OR "
+		"(state = 'running' AND request_hash = ? AND created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND))", false },
+	[STMT_IDEM_FINISH] = {
+		"UPDATE idempotency_keys SET state = 'done', http_status = ?, response = ? "
+		"WHERE user_id = ? AND idem_key = ? AND state = 'running'", true },
+	[STMT_IDEM_ABANDON] = {
+		"DELETE FROM idempotency_keys WHERE user_id = ? AND idem_key = ? AND state = 'running'", true },
+	[STMT_IDEM_PURGE] = {
+		"DELETE FROM idempotency_keys WHERE expires_at < UTC_TIMESTAMP(3) LIMIT 5000", true },
+	[STMT_AUDIT_INSERT] = {
+		"INSERT INTO audit_log (meeting_id, actor_id, action, client_addr, request_id, details, created_at) "
+		"VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))", false },
+	[STMT_AUDIT_LIST] = {
+		"SELECT id, action, actor_id, client_addr, request_id, details, " ISO("created_at") " "
+		"FROM audit_log WHERE meeting_id = ? AND id < ? ORDER BY id DESC LIMIT ?", true },
+	[STMT_OUTBOX_INSERT] = {
+		"INSERT INTO outbox_events (id, type, meeting_id, payload, created_at) "
+		"VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3))", false },
+	[STMT_MEETING_INSERT] = {
+		"INSERT INTO meetings (id, event_id, organizer_id, platform, meeting_url, code, passcode_box, "
+		"invite_hash, invite_box, title, description, scheduled_for, duration_minutes, timezone, "
+		"participant_limit, require_password, waiting_room, status, created_at, updated_at) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', "
+		"UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))", false },
+	[STMT_MEETING_GET] = {
+		"SELECT " MEETING_COLS " FROM meetings m LEFT JOIN meeting_members mm "
+		"ON mm.meeting_id = m.id AND mm.user_id = ? WHERE m.id = ?", true },
+	[STMT_MEETING_GET_LOCKED] = {
+		"SELECT " MEETING_COLS " FROM meetings m LEFT JOIN meeting_members mm "
+		"ON mm.meeting_id = m.id AND mm.user_id = ? WHERE m.id = ? FOR UPDATE", false },
+	[STMT_MEETING_LIST] = {
+		/* keyset: rows after (cursor time, cursor id), within [from, to) */
+		"SELECT " MEETING_COLS " FROM meeting_members mm JOIN meetings m ON m.id = mm.meeting_id "
+		"WHERE mm.user_id = ? AND mm.scheduled_for >= ? AND mm.scheduled_for < ? "
+		"AND (mm.scheduled_for > ? OR mm.meeting_id > ?) "
+		"AND (? IS NULL OR m.status = ?) AND (? IS NULL OR m.platform = ?) "
+		"AND (? IS NULL OR mm.role = ?) "
+		"ORDER BY mm.scheduled_for, mm.meeting_id LIMIT ?", true },
+	[STMT_MEETING_BY_CODE] = {
+		"SELECT id FROM meetings WHERE code = ?", true },
+	[STMT_MEETING_BY_INVITE] = {
+		"SELECT m.id, m.code, m.title, m.passcode_box, m.organizer_id, u.display_name, "
+		ISO("m.scheduled_for") ", m.duration_minutes, m.timezone, m.status, " ISO("m.created_at") " "
+		"FROM meetings m JOIN users u ON u.id = m.organizer_id WHERE m.invite_hash = ?", true },
+	[STMT_MEETING_UPDATE] = {
+		"UPDATE meetings SET title = ?, description = ?, scheduled_for = ?, duration_minutes = ?, "
+		"timezone = ?, participant_limit = ?, require_password = ?, waiting_room = ?, "
+		"version = version + 1, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", false },
+	[STMT_MEETING_START] = {
+		"UPDATE meetings SET status = 'started', started_at = UTC_TIMESTAMP(3), started_by = ?, "
+		"version = version + 1, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND status = 'scheduled'", false },
+	[STMT_MEETING_END] = {
+		"UPDATE meetings SET status = 'ended', ended_at = UTC_TIMESTAMP(3), ended_by = ?, "
+		"version = version + 1, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND status = 'started'", false },
+	[STMT_MEETING_CANCEL] = {
+		"UPDATE meetings SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(3), "
+		"version = version + 1, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND status = 'scheduled'", false },
+	[STMT_MEETING_SET_PASSCODE] = {
+		"UPDATE meetings SET passcode_box = ?, version = version + 1, updated_at = UTC_TIMESTAMP(3) "
+		"WHERE id = ?", false },
+	[STMT_MEETING_SET_INVITE] = {
+		"UPDATE meetings SET invite_hash = ?, invite_box = ?, version = version + 1, "
+		"updated_at = UTC_TIMESTAMP(3) WHERE id = ?", false },
+	[STMT_MEMBER_SET] = {
+		"INSERT INTO meeting_members (meeting_id, user_id, role, scheduled_for, created_at) "
+		"SELECT id, ?, ?, scheduled_for, UTC_TIMESTAMP(3) FROM meetings WHERE id = ? "
+		"ON DUPLICATE KEY UPDATE role = VALUE(role)", false },
+	[STMT_MEMBER_ADD_GUEST] = {
+		"INSERT INTO meeting_members (meeting_id, user_id, role, scheduled_for, created_at) "
+		"SELECT id, ?, 'guest', scheduled_for, UTC_TIMESTAMP(3) FROM meetings WHERE id = ? "
+		"ON DUPLICATE KEY UPDATE role = role", true },
+	[STMT_MEMBER_DELETE] = {
+		"DELETE FROM meeting_members WHERE meeting_id = ? AND user_id = ? AND role <> 'organizer'", true },
+	[STMT_MEMBER_ROLE] = {
+		"SELECT role FROM meeting_members WHERE meeting_id = ? AND user_id = ?", true },
+	[STMT_MEMBERS_RESCHEDULE] = {
+		"UPDATE meeting_members SET scheduled_for = ? WHERE meeting_id = ?", true },
+	[STMT_PART_OPEN_GET] = {
+		"SELECT id, role, is_muted, is_video_enabled, " ISO("joined_at") ", "
+		"TIMESTAMPDIFF(SECOND, joined_at, UTC_TIMESTAMP(3)) FROM meeting_participants "
+		"WHERE meeting_id = ? AND user_id = ? AND active = 1", true },
+	[STMT_PART_INSERT] = {
+		"INSERT INTO meeting_participants (id, meeting_id, user_id, role, active, connection_id, "
+		"device_type, is_muted, is_video_enabled, joined_at) "
+		"VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, UTC_TIMESTAMP(3))", false },
+	[STMT_PART_COUNT_OPEN] = {
+		"SELECT COUNT(*) FROM meeting_participants WHERE meeting_id = ? AND active = 1", true },
+	[STMT_PART_LEAVE] = {
+		"UPDATE meeting_participants SET active = NULL, left_at = UTC_TIMESTAMP(3) "
+		"WHERE meeting_id = ? AND user_id = ? AND active = 1", true },
+	[STMT_PART_CLOSE_ALL] = {
+		"UPDATE meeting_participants SET active = NULL, left_at = UTC_TIMESTAMP(3) "
+		"WHERE meeting_id = ? AND active = 1", true },
+	[STMT_PART_LIST] = {
+		"SELECT p.id, p.user_id, u.display_name, p.role, p.is_muted, p.is_video_enabled, "
+		"p.is_screen_sharing, p.is_hand_raised, " ISO("p.joined_at") ", p.device_type "
+		"FROM meeting_participants p JOIN users u ON u.id = p.user_id "
+		"WHERE p.meeting_id = ? AND p.active = 1 ORDER BY p.joined_at, p.id LIMIT 1000", true },
+	[STMT_PART_STATS] = {
+		"SELECT COUNT(DISTINCT user_id), COALESCE(SUM(active = 1), 0) FROM meeting_participants "
+		"WHERE meeting_id = ?", true },
 };

@@ -1,0 +1,81 @@
+/*
+ * meetings.h — what the meeting handlers share with the faces (faces map
+ * names and shapes only; design §3): creating a meeting, listing a user's
+ * meetings, joining one.
+ */
+#ifndef MEETD_MEETINGS_H
+#define MEETD_MEETINGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "db.h"
+#include "error.h"
+#include "idempotency.h"
+#include "rand.h"
+#include "request.h"
+
+/* A meeting to create, validated. Strings are arena-owned. */
+struct new_meeting {
+	const char *title, *description, *platform, *timezone, *event_id;
+	int64_t scheduled_ms, duration, participant_limit;
+	bool require_password, waiting_room;
+};
+
+/* A created meeting: its id and its canonical JSON (caller frees data). */
+struct answer_out {
+	char id[ULID_LEN + 1];
+	struct buf data;
+};
+
+enum err meetings_create(struct request *rq, const struct new_meeting *nm, struct idem *idem,
+    struct answer_out *out);
+enum err meetings_charge_platform(struct request *rq, const char *platform);
+
+/* The caller's meetings, MEETING_COLS rows (meeting_from_row). NULL filter
+ * fields match anything; times are DATETIME text. */
+struct list_filter {
+	const char *status, *platform, *role;
+	const char *from, *to;          /* [from, to) on scheduled_for */
+	const char *after_ts, *after_id;/* keyset cursor */
+	int64_t limit;
+};
+enum err meetings_list(struct request *rq, const struct list_filter *f, struct db_rows *rows);
+
+/* How a caller proves the right to join. */
+struct join_request {
+	const char *connection_id, *device_type;
+	bool join_muted, join_without_video;
+	const char *passcode;           /* NULL if none given */
+	const char *invitation_token;   /* NULL if none given */
+	bool credentials_checked;       /* passcode or token already verified */
+};
+
+/* The open session after a join. Strings are arena-owned. */
+struct joined {
+	const char *participant_id, *meeting_id, *role, *joined_at;
+	bool is_muted, is_video_enabled;
+};
+
+/* Joins meeting `id`. `unknown` is the error for an unknown meeting or
+ * wrong credentials (the same for both, so neither is an oracle). */
+enum err meetings_join(struct request *rq, const char *id, struct join_request *j,
+    enum err unknown, struct joined *out);
+/* Finds a meeting by code and checks the passcode (counting failures);
+ * ERR_INVALID_MEETING_CREDENTIALS for either a wrong code or passcode. */
+enum err meetings_check_code(struct request *rq, const char *code, const char *passcode,
+    const char **meeting_id);
+
+/* What an invitation token shows (004). Strings are arena-owned. */
+struct invitation {
+	const char *meeting_id, *code, *title, *passcode, *host_id, *host_name;
+	const char *scheduled_for, *timezone, *status, *created_at;
+	int64_t duration;
+};
+enum err meetings_invitation(struct request *rq, const char *token, struct invitation *out);
+
+/* Strict "limit" query value in 1..max. */
+enum err parse_limit(const char *s, int64_t max, int64_t *out);
+
+#endif

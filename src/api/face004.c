@@ -1,0 +1,174 @@
+/*
+ * face004.c — the endpoints of 004 (password-protected rooms) in that
+ * document's paths and shapes: bare JSON objects, the meeting code as
+ * "meeting_id", the passcode as "password". Only names and shapes are
+ * mapped here; creating, joining and listing are the canonical code's.
+ * Errors keep meetd's envelope and add FastAPI's "detail" key.
+ */
+#include <string.h>
+
+#include "api.h"
+#include "app.h"
+#include "clock.h"
+#include "credentials.h"
+#include "meeting.h"
+#include "meetings.h"
+#include "validate.h"
+
+#define MY_MEETINGS_MAX 500
+
+static struct jsonw *
+bare(struct response *rs, int status, struct jsonw *w)
+{
+	jw_init(w, resp_raw(rs, status, "application/json; charset=utf-8"));
+	return w;
+}
+
+static const struct field_spec create_fields[] = {
+	{ "title", FT_STRING, FF_REQUIRED | FF_NOT_BLANK | FF_NO_CONTROL, 1, 200 },
+	{ "description", FT_STRING, 0, 0, 5000 },
+};
+
+/* POST /meetings/create {"title"}: a native room starting now, 60 minutes. */
+enum err
+face004_create(struct request *rq, struct response *rs)
+{
+	struct field_value v[2];
+	struct new_meeting nm;
+	struct answer_out out;
+	struct meeting m;
+	struct idem idem;
+	const char *passcode, *token;
+	struct jsonw w;
+	bool replayed;
+	enum err e;
+
+	if ((e = validate_body(rq, create_fields, 2, v)) != ERR_OK)
+		return e;
+	memset(&nm, 0, sizeof(nm));
+	nm.title = arena_strndup(rq->arena, v[0].s, v[0].len);
+	nm.description = v[1].present ? arena_strndup(rq->arena, v[1].s, v[1].len) : NULL;
+	nm.platform = "native";
+	nm.timezone = "UTC";
+	nm.scheduled_ms = clock_wall_ms();
+	nm.duration = 60;
+	nm.require_password = true;
+	nm.waiting_room = false;
+	/* no Idempotency-Key replay on this face: its answer has another shape */
+	memset(&idem, 0, sizeof(idem));
+	(void)replayed;
+	if ((e = meetings_charge_platform(rq, nm.platform)) != ERR_OK ||
+	    (e = meetings_create(rq, &nm, &idem, &out)) != ERR_OK)
+		return e;
+	buf_free(&out.data);
+	if ((e = meeting_load(rq, rq->app->db, out.id, false, &m)) != ERR_OK ||
+	    (e = cred_open(rq, m.id, "passcode", &m.passcode_box, &passcode)) != ERR_OK ||
+	    (e = cred_open(rq, m.id, "invite", &m.invite_box, &token)) != ERR_OK)
+		return e;
+	bare(rs, 201, &w);
+	jw_obj_open(&w);
+	jw_kstr(&w, "meeting_id", m.code);
+	jw_kstr(&w, "title", m.title);
+	jw_kstr(&w, "password", passcode);
+	jw_kstr(&w, "invitation_token", token);
+	jw_kstr(&w, "created_at", m.created_at);
+	jw_obj_close(&w);
+	return ERR_OK;
+}
+
+/* GET /meetings/invitation/{token} */
+enum err
+face004_invitation(struct request *rq, struct response *rs)
+{
+	struct invitation inv;
+	struct jsonw w;
+	enum err e;
+
+	if ((e = meetings_invitation(rq, rq->params[0], &inv)) != ERR_OK)
+		return e;
+	bare(rs, 200, &w);
+	jw_obj_open(&w);
+	jw_kstr(&w, "meeting_id", inv.code);
+	jw_kstr(&w, "title", inv.title);
+	jw_kstr(&w, "password", inv.passcode);
+	jw_kstr(&w, "host_id", inv.host_id);
+	jw_kstr(&w, "created_at", inv.created_at);
+	jw_obj_close(&w);
+	return ERR_OK;
+}
+
+static const struct field_spec join_fields[] = {
+	{ "meeting_id", FT_STRING, FF_REQUIRED | FF_NO_CONTROL, 1, 32 },
+	{ "password", FT_STRING, FF_REQUIRED | FF_NO_CONTROL, 1, 32 },
+};
+
+/* POST /meetings/join {"meeting_id": "abc-def-ghi", "password": "123456"} */
+enum err
+face004_join(struct request *rq, struct response *rs)
+{
+	struct field_value v[2];
+	struct join_request j;
+	struct joined s;
+	struct meeting m;
+	const char *id;
+	struct jsonw w;
+	enum err e;
+
+	if ((e = validate_body(rq, join_fields, 2, v)) != ERR_OK)
+		return e;
+	memset(&j, 0, sizeof(j));
+	if ((e = meetings_check_code(rq, arena_strndup(rq->arena, v[0].s, v[0].len),
+	    arena_strndup(rq->arena, v[1].s, v[1].len), &id)) != ERR_OK)
+		return request_fail(rq, e, e == ERR_INVALID_MEETING_CREDENTIALS ?
+		    "Meeting room not found or incorrect meeting password" : NULL);
+	j.credentials_checked = true;
+	j.device_type = "web";
+	if ((e = meetings_join(rq, id, &j, ERR_INVALID_MEETING_CREDENTIALS, &s)) != ERR_OK ||
+	    (e = meeting_load(rq, rq->app->db, id, false, &m)) != ERR_OK)
+		return e;
+	bare(rs, 200, &w);
+	jw_obj_open(&w);
+	jw_kstr(&w, "meeting_id", m.code);
+	jw_kstr(&w, "title", m.title);
+	jw_kstr(&w, "participant_id", s.participant_id);
+	jw_kstr(&w, "joined_at", s.joined_at);
+	jw_kstr(&w, "message", "Joined meeting");
+	jw_obj_close(&w);
+	return ERR_OK;
+}
+
+/* GET /meetings/my-meetings: the rooms the caller hosts. */
+enum err
+face004_my_meetings(struct request *rq, struct response *rs)
+{
+	struct list_filter f = { .role = "organizer", .platform = "native",
+	    .from = "1970-01-01 00:00:00.000", .to = "9999-12-31 23:59:59.999",
+	    .after_ts = "1970-01-01 00:00:00.000", .after_id = "", .limit = MY_MEETINGS_MAX };
+	const char *passcode, *token;
+	struct db_rows rows;
+	struct meeting m;
+	struct jsonw w;
+	size_t i;
+	enum err e;
+
+	if ((e = meetings_list(rq, &f, &rows)) != ERR_OK)
+		return e;
+	bare(rs, 200, &w);
+	jw_arr_open(&w);
+	for (i = 0; i < rows.nrows; i++) {
+		meeting_from_row(&rows, i, &m);
+		if ((e = cred_open(rq, m.id, "passcode", &m.passcode_box, &passcode)) != ERR_OK ||
+		    (e = cred_open(rq, m.id, "invite", &m.invite_box, &token)) != ERR_OK)
+			return e;
+		jw_obj_open(&w);
+		jw_kstr(&w, "meeting_id", m.code);
+		jw_kstr(&w, "title", m.title);
+		jw_kstr(&w, "password", passcode);
+		jw_kstr(&w, "invitation_token", token);
+		jw_kbool(&w, "is_active", m.status == MS_SCHEDULED || m.status == MS_STARTED);
+		jw_kstr(&w, "created_at", m.created_at);
+		jw_obj_close(&w);
+	}
+	jw_arr_close(&w);
+	return ERR_OK;
+}
