@@ -23,6 +23,9 @@ void clock_iso8601(int64_t unix_seconds, char out[CLOCK_ISO_LEN]);
  * offset is required: a time without one names no instant) into Unix
  * milliseconds. Years 1970..9999; false if malformed or impossible. */
 bool clock_parse_iso8601(const char *s, int64_t *ms);
+/* The same UTC wall time `years` calendar years later (29 February
+ * becomes the 28th in a common year). */
+int64_t clock_add_years_ms(int64_t ms, int years);
 /* Unix ms → "YYYY-MM-DD HH:MM:SS.mmm" (UTC), MariaDB's DATETIME(3) text. */
 void clock_db_datetime(int64_t ms, char out[CLOCK_DB_LEN]);
 /* Unix ms → ISO-8601 seconds with 'Z'. */

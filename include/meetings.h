@@ -29,6 +29,11 @@ struct answer_out {
 	struct buf data;
 };
 
+/* Which face's create body to read: 001's full one, or 004's room
+ * (title required, the rest optional, native only). Every bad field is
+ * listed at once (ERR_VALIDATION_FAILED). */
+enum create_face { CREATE_V1, CREATE_ROOM_004 };
+enum err meetings_parse_create(struct request *rq, enum create_face face, struct new_meeting *nm);
 enum err meetings_create(struct request *rq, const struct new_meeting *nm, struct idem *idem,
     struct answer_out *out);
 enum err meetings_charge_platform(struct request *rq, const char *platform);

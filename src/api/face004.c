@@ -24,16 +24,12 @@ bare(struct response *rs, int status, struct jsonw *w)
 	return w;
 }
 
-static const struct field_spec create_fields[] = {
-	{ "title", FT_STRING, FF_REQUIRED | FF_NOT_BLANK | FF_NO_CONTROL, 1, 200 },
-	{ "description", FT_STRING, 0, 0, 5000 },
-};
-
-/* POST /meetings/create {"title"}: a native room starting now, 60 minutes. */
+/* POST /meetings/create {"title", optional description, scheduled_for,
+ * duration, timezone, ...}: a native room, by default starting now for an
+ * hour. */
 enum err
 face004_create(struct request *rq, struct response *rs)
 {
-	struct field_value v[2];
 	struct new_meeting nm;
 	struct answer_out out;
 	struct meeting m;
@@ -43,17 +39,8 @@ face004_create(struct request *rq, struct response *rs)
 	bool replayed;
 	enum err e;
 
-	if ((e = validate_body(rq, create_fields, 2, v)) != ERR_OK)
+	if ((e = meetings_parse_create(rq, CREATE_ROOM_004, &nm)) != ERR_OK)
 		return e;
-	memset(&nm, 0, sizeof(nm));
-	nm.title = arena_strndup(rq->arena, v[0].s, v[0].len);
-	nm.description = v[1].present ? arena_strndup(rq->arena, v[1].s, v[1].len) : NULL;
-	nm.platform = "native";
-	nm.timezone = "UTC";
-	nm.scheduled_ms = clock_wall_ms();
-	nm.duration = 60;
-	nm.require_password = true;
-	nm.waiting_room = false;
 	/* no Idempotency-Key replay on this face: its answer has another shape */
 	memset(&idem, 0, sizeof(idem));
 	(void)replayed;

@@ -29,7 +29,7 @@
 #include "zone.h"
 
 #define PAST_GRACE_MS (5 * 60 * 1000)
-#define FUTURE_MAX_MS (10LL * 366 * 86400 * 1000)
+#define FUTURE_MAX_YEARS 10
 #define CODE_ATTEMPTS 4
 #define LIST_MAX 100
 
@@ -50,6 +50,19 @@ static const struct field_spec create_fields[NFIELDS] = {
 	[F_WAITING_ROOM] = { "waiting_room", FT_BOOLEAN, 0, 0, 0 },
 	[F_PLATFORM] = { "platform", FT_STRING, FF_NO_CONTROL, 1, 32 },
 	[F_EVENT_ID] = { "event_id", FT_STRING, FF_NOT_BLANK | FF_NO_CONTROL, 1, 64 },
+};
+
+/* 004's create: the same rules for what it may send; a native room
+ * starting now for an hour unless told otherwise. */
+static const struct field_spec room_fields[F_PLATFORM] = {
+	[F_TITLE] = { "title", FT_STRING, FF_REQUIRED | FF_NOT_BLANK | FF_NO_CONTROL, 1, 200 },
+	[F_DESCRIPTION] = { "description", FT_STRING, 0, 0, 5000 },
+	[F_SCHEDULED_FOR] = { "scheduled_for", FT_STRING, FF_NO_CONTROL, 20, 35 },
+	[F_DURATION] = { "duration", FT_INTEGER, 0, 1, 1440 },
+	[F_TIMEZONE] = { "timezone", FT_STRING, FF_NO_CONTROL, 1, 64 },
+	[F_PARTICIPANT_LIMIT] = { "participant_limit", FT_INTEGER, 0, 1, 10000 },
+	[F_REQUIRE_PASSWORD] = { "require_password", FT_BOOLEAN, 0, 0, 0 },
+	[F_WAITING_ROOM] = { "waiting_room", FT_BOOLEAN, 0, 0, 0 },
 };
 
 /* Update: the same rules, nothing required, platform and event fixed. */
@@ -126,7 +139,7 @@ check_time_fields(struct request *rq, const struct field_value *v, int64_t *sche
 			    "must be an ISO-8601 date-time with an offset, such as 2026-01-15T10:00:00Z");
 		else if (*sched_ms < now - PAST_GRACE_MS)
 			request_field_error(rq, "scheduled_for", "must not be in the past");
-		else if (*sched_ms > now + FUTURE_MAX_MS)
+		else if (*sched_ms > clock_add_years_ms(now, FUTURE_MAX_YEARS))
 			request_field_error(rq, "scheduled_for", "must be within ten years");
 	}
 	if (v[F_TIMEZONE].present && !field_failed(rq, "timezone")) {
@@ -294,17 +307,20 @@ meetings_create(struct request *rq, const struct new_meeting *nm, struct idem *i
 }
 
 /* Reads and checks a create body into nm. */
-static enum err
-parse_create(struct request *rq, struct new_meeting *nm)
+enum err
+meetings_parse_create(struct request *rq, enum create_face face, struct new_meeting *nm)
 {
 	struct field_value v[NFIELDS];
+	bool room = face == CREATE_ROOM_004;
 	enum err e;
 
 	memset(nm, 0, sizeof(*nm));
 	memset(v, 0, sizeof(v));
-	e = validate_body(rq, create_fields, NFIELDS, v);
+	e = room ? validate_body(rq, room_fields, F_PLATFORM, v) :
+	    validate_body(rq, create_fields, NFIELDS, v);
 	if (e != ERR_OK && (e != ERR_VALIDATION_FAILED || rq->err.nfields == 0))
 		return e;       /* not an object: nothing more to say */
+	nm->scheduled_ms = clock_wall_ms();
 	check_time_fields(rq, v, &nm->scheduled_ms);
 	nm->platform = v[F_PLATFORM].present ? dup_value(rq, &v[F_PLATFORM]) : "native";
 	if (nm->platform != NULL && !field_failed(rq, "platform") && platform_find(nm->platform) == NULL)
@@ -316,10 +332,11 @@ parse_create(struct request *rq, struct new_meeting *nm)
 	nm->description = dup_value(rq, &v[F_DESCRIPTION]);
 	nm->timezone = v[F_TIMEZONE].present ? dup_value(rq, &v[F_TIMEZONE]) : "UTC";
 	nm->event_id = dup_value(rq, &v[F_EVENT_ID]);
-	nm->duration = v[F_DURATION].i;
+	nm->duration = v[F_DURATION].present ? v[F_DURATION].i : 60;
 	nm->participant_limit = v[F_PARTICIPANT_LIMIT].present ? v[F_PARTICIPANT_LIMIT].i : 0;
 	nm->require_password = v[F_REQUIRE_PASSWORD].present ? v[F_REQUIRE_PASSWORD].b : true;
-	nm->waiting_room = v[F_WAITING_ROOM].present ? v[F_WAITING_ROOM].b : true;
+	/* 004's rooms admit at once; the canonical default holds guests back */
+	nm->waiting_room = v[F_WAITING_ROOM].present ? v[F_WAITING_ROOM].b : !room;
 	return ERR_OK;
 }
 
@@ -356,7 +373,7 @@ api_meeting_create(struct request *rq, struct response *rs)
 	bool replayed;
 	enum err e;
 
-	if ((e = parse_create(rq, &nm)) != ERR_OK)
+	if ((e = meetings_parse_create(rq, CREATE_V1, &nm)) != ERR_OK)
 		return e;
 	if ((e = idem_begin(rq, &idem, rs, &replayed)) != ERR_OK || replayed)
 		return e;
@@ -440,21 +457,22 @@ query_time(struct request *rq, const char *name, const char *if_absent)
 enum err
 meetings_list(struct request *rq, const struct list_filter *f, struct db_rows *rows)
 {
-	struct db_val p[12];
+	struct db_val p[13];
 
 	p[0] = DB_STR(rq->who.subject);
 	p[1] = DB_STR(f->from);
 	p[2] = DB_STR(f->to);
 	p[3] = DB_STR(f->after_ts);
-	p[4] = DB_STR(f->after_id);
-	p[5] = DB_STR(f->status);
+	p[4] = DB_STR(f->after_ts);
+	p[5] = DB_STR(f->after_id);
 	p[6] = DB_STR(f->status);
-	p[7] = DB_STR(f->platform);
+	p[7] = DB_STR(f->status);
 	p[8] = DB_STR(f->platform);
-	p[9] = DB_STR(f->role);
+	p[9] = DB_STR(f->platform);
 	p[10] = DB_STR(f->role);
-	p[11] = DB_I64(f->limit);
-	return db_exec(rq->app->db, STMT_MEETING_LIST, p, 12, rq->arena, rows, (size_t)f->limit, NULL);
+	p[11] = DB_STR(f->role);
+	p[12] = DB_I64(f->limit);
+	return db_exec(rq->app->db, STMT_MEETING_LIST, p, 13, rq->arena, rows, (size_t)f->limit, NULL);
 }
 
 enum err

@@ -117,6 +117,22 @@ clock_parse_iso8601(const char *s, int64_t *ms_out)
 	return true;
 }
 
+int64_t
+clock_add_years_ms(int64_t ms, int years)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	int y, d;
+
+	gmtime_r(&t, &tm);
+	y = tm.tm_year + 1900 + years;
+	d = tm.tm_mday;
+	if (d > days_in_month(y, tm.tm_mon + 1))
+		d = days_in_month(y, tm.tm_mon + 1);        /* 29 February → 28th */
+	return (days_from_civil(y, tm.tm_mon + 1, d) * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 +
+	    tm.tm_sec) * 1000 + ms % 1000;
+}
+
 void
 clock_db_datetime(int64_t ms, char out[CLOCK_DB_LEN])
 {

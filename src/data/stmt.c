@@ -13,7 +13,7 @@
 	"m.id, m.event_id, m.organizer_id, m.platform, m.platform_meeting_id, m.meeting_url, " \
 	"m.code, m.passcode_box, m.invite_box, m.dial_in_number, m.dial_in_password_box, " \
 	"m.host_key_box, m.title, m.description, " ISO("m.scheduled_for") ", " \
-	"DATE_FORMAT(m.scheduled_for, '%Y-%m-%d %H:%i:%s.%f'), m.duration_minutes, m.timezone, " \
+	"LEFT(DATE_FORMAT(m.scheduled_for, '%Y-%m-%d %H:%i:%s.%f'), 23), m.duration_minutes, m.timezone, " \
 	"m.participant_limit, m.require_password, m.waiting_room, m.status, " ISO("m.started_at") ", " \
 	ISO("m.ended_at") ", " ISO("m.cancelled_at") ", " ISO("m.created_at") ", " \
 	ISO("m.updated_at") ", m.version, mm.role, " \
@@ -119,7 +119,7 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 		/* keyset: rows after (cursor time, cursor id), within [from, to) */
 		"SELECT " MEETING_COLS " FROM meeting_members mm JOIN meetings m ON m.id = mm.meeting_id "
 		"WHERE mm.user_id = ? AND mm.scheduled_for >= ? AND mm.scheduled_for < ? "
-		"AND (mm.scheduled_for > ? OR mm.meeting_id > ?) "
+		"AND (mm.scheduled_for > ? OR (mm.scheduled_for = ? AND mm.meeting_id > ?)) "
 		"AND (? IS NULL OR m.status = ?) AND (? IS NULL OR m.platform = ?) "
 		"AND (? IS NULL OR mm.role = ?) "
 		"ORDER BY mm.scheduled_for, mm.meeting_id LIMIT ?", true },

@@ -70,6 +70,17 @@ iso8601(void **state)
 	assert_true(clock_parse_iso8601("2024-01-15T11:30:00.250+01:30", &ms));
 	assert_true(ms == 1705312800250LL);
 	assert_true(clock_parse_iso8601("2024-02-29T00:00:00-05:00", &ms));
+	/* ten calendar years, not 10 × 366 days; a leap day lands on the 28th */
+	{
+		int64_t from, to;
+
+		assert_true(clock_parse_iso8601("2026-11-23T08:30:00.125Z", &from));
+		assert_true(clock_parse_iso8601("2036-11-23T08:30:00.125Z", &to));
+		assert_true(clock_add_years_ms(from, 10) == to);
+		assert_true(clock_parse_iso8601("2028-02-29T12:00:00Z", &from));
+		assert_true(clock_parse_iso8601("2038-02-28T12:00:00Z", &to));
+		assert_true(clock_add_years_ms(from, 10) == to);
+	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_false(clock_parse_iso8601(bad[i], &ms));
 }
