@@ -167,8 +167,9 @@ meetings_check_code(struct request *rq, const char *code, const char *passcode,
 		if (e == ERR_OK)
 			found = &m;
 	}
-	/* the counter is keyed by the code, known or not */
-	if ((e = check_passcode(rq, code, found, passcode, &match)) != ERR_OK)
+	/* one counter per meeting whichever route guesses at it; an unknown
+	 * code gets its own, so the answer cannot tell the two apart */
+	if ((e = check_passcode(rq, found != NULL ? found->id : code, found, passcode, &match)) != ERR_OK)
 		return e;
 	if (!match)
 		return ERR_INVALID_MEETING_CREDENTIALS;
