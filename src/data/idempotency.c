@@ -1,7 +1,8 @@
 /*
  * idempotency.c — Idempotency-Key claims and replays (see idempotency.h).
- * The stored answer is "<message>\0<data JSON>"; a replay wraps it in a
- * fresh envelope with the same status.
+ * The stored answer is "<message>\0<data JSON>", sealed with the data key
+ * (it holds the new meeting's passcode and invitation token), bound to its
+ * user and key; a replay wraps it in a fresh envelope with the same status.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "idempotency.h"
 #include "parse.h"
 #include "router.h"
+#include "secretbox.h"
 
 #define KEY_MAX 255
 
@@ -56,21 +58,33 @@ request_hash(struct request *rq, unsigned char out[SHA256_LEN])
 	return ERR_OK;
 }
 
-static enum err
-replay(struct request *rq, const struct db_rows *rows, struct response *rs)
+/* Associated data binding a stored answer to its user and key. */
+static const char *
+answer_aad(struct request *rq, const char *key)
 {
-	const char *status = db_cell(rows, 0, 2), *stored = db_cell(rows, 0, 3);
-	size_t len = rows->lens[3], mlen;
+	return arena_printf(rq->arena, "idempotency_keys.response:%s:%s", rq->who.subject, key);
+}
+
+static enum err
+replay(struct request *rq, const char *key, const struct db_rows *rows, struct response *rs)
+{
+	const char *status = db_cell(rows, 0, 2), *sealed = db_cell(rows, 0, 3), *ad;
+	size_t n = rows->lens[3], len, mlen;
 	struct jsonw *w;
+	char *stored;
 	int64_t code;
 
-	if (status == NULL || stored == NULL || (mlen = strnlen(stored, len)) >= len ||
+	if (status == NULL || sealed == NULL || n < SECRETBOX_OVERHEAD || rq->app->box == NULL ||
 	    parse_i64z(status, 200, 299, &code) != ERR_OK)
+		return ERR_INTERNAL;
+	if ((ad = answer_aad(rq, key)) == NULL || (stored = arena_alloc(rq->arena, n)) == NULL)
+		return ERR_NOMEM;
+	if (secretbox_open(rq->app->box, ad, (const unsigned char *)sealed, n, stored, n, &len) != ERR_OK ||
+	    (mlen = strnlen(stored, len)) >= len)
 		return ERR_INTERNAL;
 	w = resp_data(rs, (int)code, stored);
 	jw_raw(w, stored + mlen + 1, len - mlen - 1);
 	resp_header(rs, "Idempotent-Replayed", "true");
-	(void)rq;
 	return ERR_OK;
 }
 
@@ -128,7 +142,7 @@ idem_begin(struct request *rq, struct idem *im, struct response *rs, bool *repla
 		return ERR_IDEMPOTENCY_KEY_REUSED;
 	if (strcmp(db_cell(&rows, 0, 1), "done") != 0)
 		return ERR_IDEMPOTENCY_KEY_IN_USE;
-	if ((e = replay(rq, &rows, rs)) != ERR_OK)
+	if ((e = replay(rq, im->key, &rows, rs)) != ERR_OK)
 		return e;
 	*replayed = true;
 	return ERR_OK;
@@ -138,7 +152,9 @@ enum err
 idem_store(struct request *rq, struct db *db, const struct idem *im, int status,
     const char *message, const char *data)
 {
-	size_t mlen = strlen(message), dlen = strlen(data);
+	size_t mlen = strlen(message), dlen = strlen(data), cap, sealed_len;
+	unsigned char *sealed;
+	const char *ad;
 	struct db_val p[4];
 	char *stored;
 	uint64_t n = 0;
@@ -146,12 +162,19 @@ idem_store(struct request *rq, struct db *db, const struct idem *im, int status,
 
 	if (!im->active)
 		return ERR_OK;
-	if ((stored = arena_alloc(rq->arena, mlen + 1 + dlen)) == NULL)
+	if (rq->app->box == NULL)
+		return request_fail(rq, ERR_NOT_CONFIGURED,
+		    "Idempotency-Key needs a data key for secrets at rest: set secrets.key_file");
+	cap = mlen + 1 + dlen + SECRETBOX_OVERHEAD;
+	if ((stored = arena_alloc(rq->arena, mlen + 1 + dlen)) == NULL ||
+	    (sealed = arena_alloc(rq->arena, cap)) == NULL || (ad = answer_aad(rq, im->key)) == NULL)
 		return ERR_NOMEM;
 	memcpy(stored, message, mlen + 1);
 	memcpy(stored + mlen + 1, data, dlen);
+	if ((e = secretbox_seal(rq->app->box, ad, stored, mlen + 1 + dlen, sealed, cap, &sealed_len)) != ERR_OK)
+		return e;
 	p[0] = DB_I64(status);
-	p[1] = DB_BLOB(stored, mlen + 1 + dlen);
+	p[1] = DB_BLOB(sealed, sealed_len);
 	p[2] = DB_STR(rq->who.subject);
 	p[3] = DB_STR(im->key);
 	if ((e = db_exec(db, STMT_IDEM_FINISH, p, 4, NULL, NULL, 0, &n)) != ERR_OK)
