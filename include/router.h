@@ -56,6 +56,11 @@ const struct route *router_match(const struct route *table, size_t n,
     enum http_method method, const char *path, struct arena *a,
     const char *params[ROUTE_MAX_PARAMS], enum err *why, unsigned *allow);
 
+/* The path as it may be logged: when it matches (under any method) a
+ * pattern with a `:token` segment — a bearer secret in the URL — the
+ * pattern itself, otherwise the path unchanged. */
+const char *router_loggable_path(const struct route *table, size_t n, const char *path);
+
 /* The application's table (routes.c) and its size. */
 extern const struct route routes[];
 extern const size_t routes_count;

@@ -74,6 +74,20 @@ router_match(const struct route *table, size_t n, enum http_method method,
 	return NULL;
 }
 
+const char *
+router_loggable_path(const struct route *table, size_t n, const char *path)
+{
+	size_t i;
+
+	if (path == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (strstr(table[i].pattern, "/:token") != NULL &&
+		    match_pattern(table[i].pattern, path, NULL, NULL, false))
+			return table[i].pattern;
+	return path;
+}
+
 size_t
 router_index(const struct route *r)
 {

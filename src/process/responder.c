@@ -104,12 +104,13 @@ request_id_ok(const char *s)
 }
 
 static void
-access_log(const struct request *rq, const struct response *rs, enum err e, int64_t us)
+access_log(const struct request *rq, const char *path, const struct response *rs, enum err e,
+    int64_t us)
 {
 	struct logline *l = log_begin(rs->status >= 500 ? LOG_WARN : LOG_INFO, "access");
 
 	log_str(l, "method", rq->method_name);
-	log_str(l, "path", rq->path);
+	log_str(l, "path", path);
 	log_str(l, "route", rq->route != NULL ? rq->route->name : NULL);
 	log_int(l, "status", rs->status);
 	if (e != ERR_OK)
@@ -145,6 +146,7 @@ serve_one(struct app *app, struct fcgi_conn *conn, struct arena *arena, struct r
 	struct request rq;
 	int64_t t0 = clock_mono_us(), us;
 	char rid[ULID_LEN + 1];
+	const char *log_path;
 	enum err e;
 
 	memset(&rq, 0, sizeof(rq));
@@ -157,8 +159,9 @@ serve_one(struct app *app, struct fcgi_conn *conn, struct arena *arena, struct r
 		rq.request_id = arena_strdup(arena, rid);
 	}
 	log_set_request_id(rq.request_id);
+	log_path = router_loggable_path(routes, routes_count, rq.path);
 	if (app->sb != NULL)
-		sb_request_begin(app->sb, app->slot, rq.method_name, rq.path, rq.request_id);
+		sb_request_begin(app->sb, app->slot, rq.method_name, log_path, rq.request_id);
 
 	e = dispatch(&rq, rs);
 	/* never leave nginx blocked writing a body we did not want */
@@ -171,7 +174,7 @@ serve_one(struct app *app, struct fcgi_conn *conn, struct arena *arena, struct r
 		sb_request_end(app->sb, app->slot, rq.route != NULL ? router_index(rq.route) : routes_count,
 		    rs->status, us);
 	if (app->cfg->access_log)
-		access_log(&rq, rs, e, us);
+		access_log(&rq, log_path, rs, e, us);
 	log_set_request_id(NULL);
 	request_release(&rq);
 	arena_reset(arena);
