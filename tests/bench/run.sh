@@ -2,10 +2,11 @@
 # run.sh — the throughput and memory benchmark (not a timed test; see
 # docs/benchmarks.md). Options are bench.py's:
 #
-#     tests/bench/run.sh [--duration S] [--responders N] [--write-docs] [--strict]
+#     tests/bench/run.sh [--quick] [--duration S] [--responders N] [--write-docs] [--strict]
 #
-# Needs a built tree (MEETD_BUILDDIR, default the source tree), wrk, nginx,
-# mariadbd and mariadb-install-db. Run as root or as a user who may start
+# Needs a built tree (MEETD_BUILDDIR, default the source tree, with
+# tests/bench/fcgi-hello and fcgi-insert), wrk, nginx, mariadbd,
+# mariadb-install-db and the mariadb client. Run as root or as a user who may start
 # them; everything listens on 127.0.0.1 or in a private temporary directory.
 here=$(cd "$(dirname "$0")" && pwd) || exit 1
 exec /usr/bin/python3 "$here/bench.py" "$@"
