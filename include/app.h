@@ -11,6 +11,7 @@
 #include "config.h"
 
 struct db;
+struct http_client;
 struct scoreboard;
 struct secretbox;
 
@@ -19,6 +20,7 @@ struct app {
 	struct db *db;                  /* owned by the responder */
 	struct scoreboard *sb;          /* shared mapping; NULL in unit tests */
 	const struct secretbox *box;    /* data key for secrets at rest; NULL if none */
+	struct http_client *http;       /* outbound calls to platforms; owned */
 	int64_t next_purge_ms;          /* monotonic time of the next limiter purge */
 	int slot;
 };

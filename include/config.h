@@ -69,6 +69,68 @@ struct config {
 
 	/* [secrets] */
 	char *data_key_file;
+	char *previous_key_files;       /* comma-separated: keys that still open old boxes */
+
+	/* [http] outbound calls to platforms */
+	int64_t http_connect_timeout;   /* seconds */
+	int64_t http_timeout;           /* seconds, whole call including retries */
+	int64_t http_max_response;      /* bytes */
+	int64_t http_retries;
+	int64_t http_retry_max_wait;    /* seconds: a longer Retry-After is not waited for */
+
+	/* [zoom] */
+	char *zoom_account_id;
+	char *zoom_client_id;
+	char *zoom_client_secret_file;
+	char *zoom_webhook_secret_file;
+	char *zoom_jwt_api_key;
+	char *zoom_jwt_api_secret_file;
+	char *zoom_user_id;
+	char *zoom_oauth_url;
+	char *zoom_api_url;
+	char *zoom_redirect_uri;
+	struct rate zoom_daily_limit;
+
+	/* [google] */
+	char *google_service_account_file;
+	char *google_subject;
+	char *google_calendar_id;
+	char *google_token_url;
+	char *google_api_url;
+
+	/* [teams] */
+	char *teams_tenant_id;
+	char *teams_client_id;
+	char *teams_client_secret_file;
+	char *teams_user_id;
+	char *teams_login_url;
+	char *teams_graph_url;
+
+	/* [webex] */
+	char *webex_access_token_file;
+	char *webex_api_url;
+
+	/* [jitsi] */
+	bool jitsi_enabled;
+	char *jitsi_domain;
+	char *jitsi_room_prefix;
+	char *jitsi_app_id;
+	char *jitsi_app_secret_file;
+	char *jitsi_audience;
+	int64_t jitsi_token_ttl;        /* seconds */
+
+	/* [livekit] */
+	char *livekit_url;
+	char *livekit_api_key;
+	char *livekit_api_secret_file;
+	int64_t livekit_token_ttl;      /* seconds */
+
+	/* [facetime] */
+	bool facetime_enabled;
+
+	/* [webhooks] inbound provider webhooks (003) */
+	char *webhook_secret_file;
+	int64_t webhook_tolerance;      /* seconds */
 
 	/* [limits] */
 	struct rate limit_meeting;
@@ -88,6 +150,15 @@ struct config {
 	struct secret jwt_signing_key;  /* == jwt_key's bytes for HS256 */
 	struct secret db_password;
 	struct secret data_key;         /* 64 hex digits; see secretbox.h */
+	struct secret zoom_client_secret;
+	struct secret zoom_webhook_secret;
+	struct secret zoom_jwt_api_secret;
+	struct secret google_service_account;   /* the service account's JSON key */
+	struct secret teams_client_secret;
+	struct secret webex_access_token;
+	struct secret jitsi_app_secret;
+	struct secret livekit_api_secret;
+	struct secret webhook_secret;
 };
 
 /* Parses `path`. On ERR_OK *out is a new config (caller owns, config_free).

@@ -50,6 +50,16 @@
 	X(WEBEX_NOT_CONFIGURED,   503, "webex_not_configured",   "Webex is not configured on this server") \
 	X(FACETIME_NOT_CONFIGURED, 503, "facetime_not_configured", "FaceTime is not configured on this server") \
 	X(LIVEKIT_NOT_CONFIGURED, 503, "livekit_not_configured", "LiveKit is not configured on this server") \
+	X(PLATFORM_UNAVAILABLE,   502, "PLATFORM_UNAVAILABLE",   "The meeting platform did not answer; try again shortly") \
+	X(PLATFORM_TIMEOUT,       504, "PLATFORM_TIMEOUT",       "The meeting platform did not answer in time") \
+	X(PLATFORM_ERROR,         502, "PLATFORM_ERROR",         "The meeting platform refused the request") \
+	X(PLATFORM_AUTH_FAILED,   502, "PLATFORM_AUTH_FAILED",   "The server's credentials for this platform were refused") \
+	X(PLATFORM_RATE_LIMITED,  429, "PLATFORM_RATE_LIMITED",  "The meeting platform's rate limit was reached") \
+	X(NOT_SUPPORTED,          501, "NOT_SUPPORTED",          "This platform does not support this operation") \
+	X(ZOOM_NOT_CONNECTED,     409, "ZOOM_NOT_CONNECTED",     "Connect a Zoom account first (GET /api/zoom/auth)") \
+	X(ZOOM_REAUTH_REQUIRED,   409, "ZOOM_REAUTHORIZATION_REQUIRED", "Zoom refused the stored grant; connect the Zoom account again") \
+	X(INVALID_OAUTH_STATE,    400, "INVALID_OAUTH_STATE",    "The OAuth state is invalid or expired") \
+	X(INVALID_SIGNATURE,      401, "INVALID_SIGNATURE",      "The webhook signature is missing, invalid or stale") \
 	/* internal causes below: never leave the process as such, answer 500 */ \
 	X(NOMEM,                  500, "INTERNAL_ERROR",         "Out of memory") \
 	X(IO,                     500, "INTERNAL_ERROR",         "I/O error") \

@@ -50,6 +50,10 @@ struct meeting {
 	int64_t version;
 	enum member_role my_role;
 	int64_t active_seconds;         /* started → ended (or now); -1 if never started */
+	struct blob host_url_box;       /* remote platforms: the host's start link */
+	const char *remote_status;      /* as last read from the platform */
+	int64_t remote_age_s;           /* since it was read; -1 never */
+	const char *recording_url;
 };
 
 const char *meeting_status_name(enum meeting_status s);

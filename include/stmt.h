@@ -61,6 +61,24 @@ enum stmt_id {
 	STMT_PART_CLOSE_ALL,
 	STMT_PART_LIST,
 	STMT_PART_STATS,
+	/* providers: oauth_cache.c */
+	STMT_TOKEN_GET,
+	STMT_TOKEN_PUT,
+	STMT_TOKEN_EXPIRE,
+	STMT_TOKEN_DELETE,
+	STMT_LOCK_GET,
+	STMT_LOCK_RELEASE,
+	/* providers: provisioning (meetings.c) */
+	STMT_PROVISION_BEGIN,
+	STMT_PROVISION_STATE,
+	STMT_MEETING_SET_REMOTE,
+	STMT_MEETING_REMOTE_STATUS,
+	STMT_JOB_INSERT,
+	/* zoom (provider, faces 000/002, webhooks) */
+	/* google */
+	/* teams and webex */
+	/* webhooks (003) and room tokens */
+	/* key rotation */
 	STMT__MAX
 };
 

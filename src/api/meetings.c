@@ -24,6 +24,8 @@
 #include "meeting.h"
 #include "meetings.h"
 #include "parse.h"
+#include "provider.h"
+#include "remote.h"
 #include "rand.h"
 #include "validate.h"
 #include "zone.h"
@@ -76,35 +78,6 @@ static const struct field_spec update_fields[F_PLATFORM] = {
 	[F_REQUIRE_PASSWORD] = { "require_password", FT_BOOLEAN, 0, 0, 0 },
 	[F_WAITING_ROOM] = { "waiting_room", FT_BOOLEAN, 0, 0, 0 },
 };
-
-struct platform_def {
-	const char *name;
-	enum err unavailable;   /* ERR_OK: served by this issue's code */
-};
-
-/* Design §7's platforms; the proxy for the remote ones comes with its
- * issue, until then each answers 000's <platform>_not_configured. */
-static const struct platform_def platforms[] = {
-	{ "native", ERR_OK },
-	{ "jitsi", ERR_JITSI_NOT_CONFIGURED },
-	{ "zoom", ERR_ZOOM_NOT_CONFIGURED },
-	{ "google_meet", ERR_GOOGLE_MEET_NOT_CONFIGURED },
-	{ "teams", ERR_TEAMS_NOT_CONFIGURED },
-	{ "webex", ERR_WEBEX_NOT_CONFIGURED },
-	{ "facetime", ERR_FACETIME_NOT_CONFIGURED },
-	{ "livekit", ERR_LIVEKIT_NOT_CONFIGURED },
-};
-
-static const struct platform_def *
-platform_find(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(platforms) / sizeof(platforms[0]); i++)
-		if (strcmp(platforms[i].name, name) == 0)
-			return &platforms[i];
-	return NULL;
-}
 
 static char *
 dup_value(struct request *rq, const struct field_value *v)
@@ -207,6 +180,8 @@ struct create_tx {
 	size_t passcode_box_len, invite_box_len;
 	char sched_db[CLOCK_DB_LEN];
 	struct answer *answer;
+	const struct provider *provider;
+	struct remote_meeting remote;   /* what the platform gave */
 };
 
 static enum err
@@ -215,7 +190,8 @@ create_in_tx(struct db *db, void *ctx)
 	struct create_tx *t = ctx;
 	const struct new_meeting *nm = t->nm;
 	struct request *rq = t->rq;
-	char *url = arena_printf(rq->arena, "%s/room/%s", rq->app->cfg->public_url, t->code);
+	const char *url = t->provider->create == NULL ?
+	    arena_printf(rq->arena, "%s/room/%s", rq->app->cfg->public_url, t->code) : t->remote.join_url;
 	char *event;
 	struct db_val p[17];
 	enum err e;
@@ -226,7 +202,7 @@ create_in_tx(struct db *db, void *ctx)
 	p[3] = DB_STR(nm->platform);
 	p[4] = DB_STR(url);
 	p[5] = DB_STR(t->code);
-	p[6] = DB_BLOB(t->passcode_box, t->passcode_box_len);
+	p[6] = t->passcode_box_len > 0 ? DB_BLOB(t->passcode_box, t->passcode_box_len) : DB_NULL;
 	p[7] = DB_BLOB(t->invite_hash, SHA256_LEN);
 	p[8] = DB_BLOB(t->invite_box, t->invite_box_len);
 	p[9] = DB_STR(nm->title);
@@ -238,6 +214,8 @@ create_in_tx(struct db *db, void *ctx)
 	p[15] = DB_I64(nm->require_password);
 	p[16] = DB_I64(nm->waiting_room);
 	if ((e = db_exec(db, STMT_MEETING_INSERT, p, 17, rq->arena, NULL, 0, NULL)) != ERR_OK)
+		return e;
+	if (t->provider->create != NULL && (e = remote_record(rq, db, t->id, &t->remote)) != ERR_OK)
 		return e;
 	p[0] = DB_STR(rq->who.subject);
 	p[1] = DB_STR("organizer");
@@ -261,29 +239,49 @@ enum err
 meetings_create(struct request *rq, const struct new_meeting *nm, struct idem *idem,
     struct answer_out *out)
 {
-	const struct platform_def *pf = platform_find(nm->platform);
+	const struct provider *pf = provider_find(nm->platform);
+	struct remote_spec spec;
 	struct create_tx t;
 	struct answer a;
 	char passcode[PASSCODE_LEN + 1];
+	const char *room_passcode;
 	int attempt;
 	enum err e;
 
 	if (pf == NULL)
 		return ERR_INTERNAL;
-	if (pf->unavailable != ERR_OK)
-		return pf->unavailable;
+	if ((e = provider_ready(pf, rq->app->cfg)) != ERR_OK)
+		return e;
 	memset(&t, 0, sizeof(t));
 	t.rq = rq;
 	t.nm = nm;
 	t.idem = idem;
+	t.provider = pf;
 	clock_db_datetime(nm->scheduled_ms, t.sched_db);
 	ulid_new(t.id);
 	if (!cred_passcode(passcode) || !cred_invite_token(t.token))
 		return ERR_INTERNAL;
 	cred_invite_hash(t.token, t.invite_hash);
-	if ((e = cred_seal(rq, t.id, "passcode", passcode, t.passcode_box, &t.passcode_box_len)) != ERR_OK ||
-	    (e = cred_seal(rq, t.id, "invite", t.token, t.invite_box, &t.invite_box_len)) != ERR_OK)
+	memset(&spec, 0, sizeof(spec));
+	spec.meeting_id = t.id;
+	spec.title = nm->title;
+	spec.description = nm->description;
+	spec.timezone = nm->timezone;
+	spec.start_ms = nm->scheduled_ms;
+	spec.duration_min = nm->duration;
+	spec.require_password = nm->require_password;
+	spec.waiting_room = nm->waiting_room;
+	if (pf->create != NULL && ((e = remote_spec_organizer(rq, &spec)) != ERR_OK ||
+	    (e = remote_provision(rq, pf, &spec, &t.remote)) != ERR_OK))
 		return e;
+	/* a platform's meeting carries the platform's passcode, or none */
+	room_passcode = pf->create == NULL ? passcode : t.remote.passcode;
+	if ((room_passcode != NULL &&
+	    (e = cred_seal(rq, t.id, "passcode", room_passcode, t.passcode_box, &t.passcode_box_len)) != ERR_OK) ||
+	    (e = cred_seal(rq, t.id, "invite", t.token, t.invite_box, &t.invite_box_len)) != ERR_OK) {
+		remote_compensate(rq, pf, t.id, &t.remote);
+		return e;
+	}
 	answer_init(&a);
 	a.status = 201;
 	a.message = "Meeting created successfully";
@@ -298,6 +296,7 @@ meetings_create(struct request *rq, const struct new_meeting *nm, struct idem *i
 			break;
 	}
 	if (e != ERR_OK) {
+		remote_compensate(rq, pf, t.id, &t.remote);
 		buf_free(&a.data);
 		return e;
 	}
@@ -323,7 +322,7 @@ meetings_parse_create(struct request *rq, enum create_face face, struct new_meet
 	nm->scheduled_ms = clock_wall_ms();
 	check_time_fields(rq, v, &nm->scheduled_ms);
 	nm->platform = v[F_PLATFORM].present ? dup_value(rq, &v[F_PLATFORM]) : "native";
-	if (nm->platform != NULL && !field_failed(rq, "platform") && platform_find(nm->platform) == NULL)
+	if (nm->platform != NULL && !field_failed(rq, "platform") && provider_find(nm->platform) == NULL)
 		request_field_error(rq, "platform",
 		    "must be one of native, jitsi, zoom, google_meet, teams, webex, facetime, livekit");
 	if (rq->err.nfields > 0)
@@ -494,7 +493,7 @@ api_meeting_list(struct request *rq, struct response *rs)
 	if (f.status != NULL && strcmp(f.status, "scheduled") != 0 && strcmp(f.status, "started") != 0 &&
 	    strcmp(f.status, "ended") != 0 && strcmp(f.status, "cancelled") != 0)
 		request_field_error(rq, "status", "must be scheduled, started, ended or cancelled");
-	if (f.platform != NULL && platform_find(f.platform) == NULL)
+	if (f.platform != NULL && provider_find(f.platform) == NULL)
 		request_field_error(rq, "platform", "is not a known platform");
 	if (f.role != NULL && member_role_parse(f.role) == ROLE_NONE)
 		request_field_error(rq, "role", "must be organizer, co_host, participant or guest");
@@ -601,6 +600,43 @@ update_in_tx(struct db *db, void *ctx)
 	return render_meeting(rq, db, m.id, t->answer);
 }
 
+/* A platform's meeting changes there first, outside any transaction; the
+ * local write re-checks everything under its row lock. */
+static enum err
+update_remote(struct request *rq, const struct field_value *v, int64_t sched_ms)
+{
+	struct remote_spec s;
+	struct meeting m;
+	enum err e;
+
+	if ((e = meeting_load(rq, rq->app->db, rq->params[0], false, &m)) != ERR_OK)
+		return e;
+	if (strcmp(m.platform, "native") == 0)
+		return ERR_OK;
+	if (!meeting_is_host(&m))
+		return request_fail(rq, ERR_FORBIDDEN, "Only hosts can update a meeting");
+	if ((e = meeting_allows(&m, MA_EDIT)) != ERR_OK)
+		return e;
+	if ((v[F_SCHEDULED_FOR].present || v[F_DURATION].present || v[F_TIMEZONE].present) &&
+	    (e = meeting_allows(&m, MA_RESCHEDULE)) != ERR_OK)
+		return request_fail(rq, e, "The time of a meeting in progress cannot change");
+	memset(&s, 0, sizeof(s));
+	s.meeting_id = m.id;
+	s.title = v[F_TITLE].present ? dup_value(rq, &v[F_TITLE]) : m.title;
+	s.description = v[F_DESCRIPTION].present ? dup_value(rq, &v[F_DESCRIPTION]) : m.description;
+	s.timezone = v[F_TIMEZONE].present ? dup_value(rq, &v[F_TIMEZONE]) : m.timezone;
+	if (v[F_SCHEDULED_FOR].present)
+		s.start_ms = sched_ms;
+	else if (!clock_parse_iso8601(m.scheduled_for, &s.start_ms))
+		return ERR_INTERNAL;
+	s.duration_min = v[F_DURATION].present ? v[F_DURATION].i : m.duration;
+	s.require_password = v[F_REQUIRE_PASSWORD].present ? v[F_REQUIRE_PASSWORD].b : m.require_password;
+	s.waiting_room = v[F_WAITING_ROOM].present ? v[F_WAITING_ROOM].b : m.waiting_room;
+	if ((e = remote_spec_organizer(rq, &s)) != ERR_OK)
+		return e;
+	return remote_update(rq, &m, &s);
+}
+
 enum err
 api_meeting_update(struct request *rq, struct response *rs)
 {
@@ -621,6 +657,8 @@ api_meeting_update(struct request *rq, struct response *rs)
 	check_time_fields(rq, v, &t.sched_ms);
 	if (rq->err.nfields > 0)
 		return ERR_VALIDATION_FAILED;
+	if ((e = update_remote(rq, v, t.sched_ms)) != ERR_OK)
+		return e;
 	answer_init(&a);
 	a.message = "Meeting updated successfully";
 	t.answer = &a;
@@ -712,12 +750,35 @@ transition_in_tx(struct db *db, void *ctx)
 	}
 }
 
+/* Cancelling or ending a platform's meeting happens there first. */
+static enum err
+transition_remote(struct request *rq, enum meeting_action action)
+{
+	struct meeting m;
+	enum err e;
+
+	if (action == MA_START)
+		return ERR_OK;          /* hosts start platform meetings in the platform */
+	if ((e = meeting_load(rq, rq->app->db, rq->params[0], false, &m)) != ERR_OK)
+		return e;
+	if (strcmp(m.platform, "native") == 0)
+		return ERR_OK;
+	if (!meeting_is_host(&m))
+		return request_fail(rq, ERR_FORBIDDEN, "Only hosts can start, end or cancel a meeting");
+	if ((e = meeting_allows(&m, action)) != ERR_OK)
+		return e;
+	return action == MA_CANCEL ? remote_cancel(rq, &m) : remote_end(rq, &m);
+}
+
 static enum err
 transition(struct request *rq, struct response *rs, enum meeting_action action)
 {
 	struct transition_tx t = { .rq = rq, .action = action };
 	struct answer a;
+	enum err e;
 
+	if ((e = transition_remote(rq, action)) != ERR_OK)
+		return e;
 	answer_init(&a);
 	t.answer = &a;
 	return answer_send(&a, rs, db_tx(rq->app->db, transition_in_tx, &t));
@@ -749,10 +810,15 @@ api_meeting_status(struct request *rq, struct response *rs)
 	struct db_rows rows;
 	struct meeting m;
 	struct db_val p;
+	const char *refresh = request_query(rq, "refresh");
 	struct jsonw *w;
 	enum err e;
 
 	if ((e = meeting_load(rq, rq->app->db, rq->params[0], false, &m)) != ERR_OK)
+		return e;
+	/* 000: the platform's status, cached five minutes (?refresh=true reads
+	 * it now); 001's shape has no field for it: the meeting object shows it */
+	if ((e = remote_refresh_status(rq, &m, refresh != NULL && strcmp(refresh, "true") == 0)) != ERR_OK)
 		return e;
 	p = DB_STR(m.id);
 	if ((e = db_exec(rq->app->db, STMT_PART_STATS, &p, 1, rq->arena, &rows, 1, NULL)) != ERR_OK)

@@ -95,6 +95,104 @@ static const struct key keys[] = {
 	{ "secrets", "key_file", KT_SECRET, OFF(data_key_file), 0, 0, NULL,
 	  "file or credential holding the 256-bit data key (64 hex digits) that seals passcodes and tokens at rest" },
 
+	{ "secrets", "previous_key_files", KT_STRING, OFF(previous_key_files), 0, 0, NULL,
+	  "comma-separated files or credentials of earlier data keys, kept while `meetd rekey` re-seals their boxes" },
+
+	{ "http", "connect_timeout", KT_DURATION, OFF(http_connect_timeout), 1, 60, "5s",
+	  "connecting to a platform's API" },
+	{ "http", "timeout", KT_DURATION, OFF(http_timeout), 1, 300, "30s",
+	  "a whole platform call, retries included (000: 30 s)" },
+	{ "http", "max_response", KT_SIZE, OFF(http_max_response), 1024, 64 * 1024 * 1024, "1m",
+	  "largest platform answer read; a larger one fails the call" },
+	{ "http", "retries", KT_INT, OFF(http_retries), 0, 10, "2",
+	  "repeats after 429, 5xx or a time-out, only where repeating is safe" },
+	{ "http", "retry_max_wait", KT_DURATION, OFF(http_retry_max_wait), 0, 300, "10s",
+	  "longest Retry-After waited for inside one request; longer ones are passed to the client" },
+
+	{ "zoom", "account_id", KT_STRING, OFF(zoom_account_id), 0, 0, NULL,
+	  "Server-to-Server OAuth app: account id (with client_id and client_secret_file)" },
+	{ "zoom", "client_id", KT_STRING, OFF(zoom_client_id), 0, 0, NULL,
+	  "OAuth client id (Server-to-Server app, and the user OAuth app of /api/zoom/auth)" },
+	{ "zoom", "client_secret_file", KT_SECRET, OFF(zoom_client_secret_file), 0, 0, NULL,
+	  "file or credential holding the OAuth client secret" },
+	{ "zoom", "webhook_secret_file", KT_SECRET, OFF(zoom_webhook_secret_file), 0, 0, NULL,
+	  "file or credential holding the webhook secret token (x-zm-signature)" },
+	{ "zoom", "jwt_api_key", KT_STRING, OFF(zoom_jwt_api_key), 0, 0, NULL,
+	  "legacy JWT app (000) API key; Zoom retired JWT apps in 2023, prefer Server-to-Server OAuth" },
+	{ "zoom", "jwt_api_secret_file", KT_SECRET, OFF(zoom_jwt_api_secret_file), 0, 0, NULL,
+	  "file or credential holding the legacy JWT app's API secret" },
+	{ "zoom", "user_id", KT_STRING, OFF(zoom_user_id), 0, 0, "me",
+	  "Zoom user that hosts meetings created with the account's credentials" },
+	{ "zoom", "oauth_url", KT_STRING, OFF(zoom_oauth_url), 0, 0, "https://zoom.us",
+	  "base of /oauth/token and /oauth/authorize" },
+	{ "zoom", "api_url", KT_STRING, OFF(zoom_api_url), 0, 0, "https://api.zoom.us/v2",
+	  "base of the meetings REST API" },
+	{ "zoom", "redirect_uri", KT_STRING, OFF(zoom_redirect_uri), 0, 0, NULL,
+	  "user OAuth redirect URI (default: server.public_url + /api/zoom/auth/callback)" },
+	{ "zoom", "daily_limit", KT_RATE, OFF(zoom_daily_limit), 1, 0, "100/24h",
+	  "Zoom's per-user create/update quota, charged in meetd's limiter before calling" },
+
+	{ "google", "service_account_file", KT_SECRET, OFF(google_service_account_file), 0, 0, NULL,
+	  "file or credential holding the service account's JSON key" },
+	{ "google", "subject", KT_STRING, OFF(google_subject), 0, 0, NULL,
+	  "user to act as through domain-wide delegation (needed to invite attendees)" },
+	{ "google", "calendar_id", KT_STRING, OFF(google_calendar_id), 0, 0, "primary",
+	  "calendar that holds the events carrying Meet conferences" },
+	{ "google", "token_url", KT_STRING, OFF(google_token_url), 0, 0, "https://oauth2.googleapis.com/token",
+	  "OAuth token endpoint (the assertion's audience)" },
+	{ "google", "api_url", KT_STRING, OFF(google_api_url), 0, 0, "https://www.googleapis.com/calendar/v3",
+	  "base of the Calendar API" },
+
+	{ "teams", "tenant_id", KT_STRING, OFF(teams_tenant_id), 0, 0, NULL,
+	  "Microsoft Entra tenant (client credentials)" },
+	{ "teams", "client_id", KT_STRING, OFF(teams_client_id), 0, 0, NULL,
+	  "application (client) id" },
+	{ "teams", "client_secret_file", KT_SECRET, OFF(teams_client_secret_file), 0, 0, NULL,
+	  "file or credential holding the client secret" },
+	{ "teams", "user_id", KT_STRING, OFF(teams_user_id), 0, 0, NULL,
+	  "organizer's user id or UPN (needs an application access policy)" },
+	{ "teams", "login_url", KT_STRING, OFF(teams_login_url), 0, 0, "https://login.microsoftonline.com",
+	  "base of /{tenant}/oauth2/v2.0/token" },
+	{ "teams", "graph_url", KT_STRING, OFF(teams_graph_url), 0, 0, "https://graph.microsoft.com/v1.0",
+	  "base of Microsoft Graph" },
+
+	{ "webex", "access_token_file", KT_SECRET, OFF(webex_access_token_file), 0, 0, NULL,
+	  "file or credential holding a bot or integration access token" },
+	{ "webex", "api_url", KT_STRING, OFF(webex_api_url), 0, 0, "https://webexapis.com/v1",
+	  "base of the Webex REST API" },
+
+	{ "jitsi", "enabled", KT_BOOL, OFF(jitsi_enabled), 0, 0, "on",
+	  "offer Jitsi rooms (no keys needed)" },
+	{ "jitsi", "domain", KT_STRING, OFF(jitsi_domain), 0, 0, "meet.jit.si",
+	  "Jitsi Meet host the room links point at" },
+	{ "jitsi", "room_prefix", KT_STRING, OFF(jitsi_room_prefix), 0, 0, "meetd",
+	  "room names are <prefix>-<unguessable>" },
+	{ "jitsi", "app_id", KT_STRING, OFF(jitsi_app_id), 0, 0, NULL,
+	  "token auth: the JWT issuer prosody accepts (with app_secret_file)" },
+	{ "jitsi", "app_secret_file", KT_SECRET, OFF(jitsi_app_secret_file), 0, 0, NULL,
+	  "token auth: file or credential holding prosody's app_secret (HS256)" },
+	{ "jitsi", "audience", KT_STRING, OFF(jitsi_audience), 0, 0, "jitsi",
+	  "token auth: the JWT audience" },
+	{ "jitsi", "token_ttl", KT_DURATION, OFF(jitsi_token_ttl), 60, 86400, "2h",
+	  "lifetime of a room token" },
+
+	{ "livekit", "url", KT_STRING, OFF(livekit_url), 0, 0, NULL,
+	  "LiveKit server URL given to clients (wss://...)" },
+	{ "livekit", "api_key", KT_STRING, OFF(livekit_api_key), 0, 0, NULL,
+	  "API key (the token's issuer)" },
+	{ "livekit", "api_secret_file", KT_SECRET, OFF(livekit_api_secret_file), 0, 0, NULL,
+	  "file or credential holding the API secret (HS256)" },
+	{ "livekit", "token_ttl", KT_DURATION, OFF(livekit_token_ttl), 60, 86400, "6h",
+	  "lifetime of an access token" },
+
+	{ "facetime", "enabled", KT_BOOL, OFF(facetime_enabled), 0, 0, "on",
+	  "offer FaceTime links built from the organizer's Apple ID (no server API exists)" },
+
+	{ "webhooks", "secret_file", KT_SECRET, OFF(webhook_secret_file), 0, 0, NULL,
+	  "file or credential holding the shared secret of POST /api/webhooks/meeting (x-webhook-signature)" },
+	{ "webhooks", "tolerance", KT_DURATION, OFF(webhook_tolerance), 10, 3600, "5m",
+	  "how old a signed webhook timestamp may be" },
+
 	{ "limits", "meeting", KT_RATE, OFF(limit_meeting), 1, 0, "100/1h",
 	  "meeting management writes per user (requests/period, period in s, m or h)" },
 	{ "limits", "participant", KT_RATE, OFF(limit_participant), 1, 0, "1000/1h",
@@ -351,10 +449,26 @@ config_load(const char *path, struct config **out, struct buf *errs)
 	return ERR_OK;
 }
 
+/* Platform secrets: loaded when their *_file key is set. */
+static const struct {
+	size_t file, secret;
+} platform_secrets[] = {
+	{ OFF(zoom_client_secret_file), OFF(zoom_client_secret) },
+	{ OFF(zoom_webhook_secret_file), OFF(zoom_webhook_secret) },
+	{ OFF(zoom_jwt_api_secret_file), OFF(zoom_jwt_api_secret) },
+	{ OFF(google_service_account_file), OFF(google_service_account) },
+	{ OFF(teams_client_secret_file), OFF(teams_client_secret) },
+	{ OFF(webex_access_token_file), OFF(webex_access_token) },
+	{ OFF(jitsi_app_secret_file), OFF(jitsi_app_secret) },
+	{ OFF(livekit_api_secret_file), OFF(livekit_api_secret) },
+	{ OFF(webhook_secret_file), OFF(webhook_secret) },
+};
+
 enum err
 config_load_secrets(struct config *cfg, struct buf *errs)
 {
 	enum err e = ERR_OK;
+	size_t i;
 
 	if (secret_load(cfg->jwt_key_file, &cfg->jwt_key, errs) != ERR_OK)
 		e = ERR_CONFIG;
@@ -373,6 +487,12 @@ config_load_secrets(struct config *cfg, struct buf *errs)
 	if (cfg->db_password_file != NULL &&
 	    secret_load(cfg->db_password_file, &cfg->db_password, errs) != ERR_OK)
 		e = ERR_CONFIG;
+	for (i = 0; i < sizeof(platform_secrets) / sizeof(platform_secrets[0]); i++) {
+		const char *ref = *(char **)((char *)cfg + platform_secrets[i].file);
+		if (ref != NULL && secret_load(ref, (struct secret *)((char *)cfg + platform_secrets[i].secret),
+		    errs) != ERR_OK)
+			e = ERR_CONFIG;
+	}
 	if (cfg->data_key_file != NULL) {
 		if (secret_load(cfg->data_key_file, &cfg->data_key, errs) != ERR_OK)
 			e = ERR_CONFIG;
@@ -400,6 +520,8 @@ config_free(struct config *cfg)
 	secret_clear(&cfg->jwt_signing_key);
 	secret_clear(&cfg->db_password);
 	secret_clear(&cfg->data_key);
+	for (i = 0; i < sizeof(platform_secrets) / sizeof(platform_secrets[0]); i++)
+		secret_clear((struct secret *)((char *)cfg + platform_secrets[i].secret));
 	free(cfg->path);
 	free(cfg);
 }

@@ -24,7 +24,7 @@
 #include "scoreboard.h"
 
 #define MAX_PARAMS 24
-#define MAX_COLS 32
+#define MAX_COLS 48
 #define CELL_INLINE 256
 /* wait_timeout can be as low as 1 s: above that, a connection may already be
  * closed by the server, and a write sent on it has an unknown outcome. */

@@ -17,7 +17,9 @@
 	"m.participant_limit, m.require_password, m.waiting_room, m.status, " ISO("m.started_at") ", " \
 	ISO("m.ended_at") ", " ISO("m.cancelled_at") ", " ISO("m.created_at") ", " \
 	ISO("m.updated_at") ", m.version, mm.role, " \
-	"TIMESTAMPDIFF(SECOND, m.started_at, COALESCE(m.ended_at, UTC_TIMESTAMP(3)))"
+	"TIMESTAMPDIFF(SECOND, m.started_at, COALESCE(m.ended_at, UTC_TIMESTAMP(3))), " \
+	"m.host_url_box, m.remote_status, TIMESTAMPDIFF(SECOND, m.remote_checked_at, UTC_TIMESTAMP(3)), " \
+	"m.recording_url"
 
 const struct stmt_def stmt_defs[STMT__MAX] = {
 	[STMT_PING] = { "SELECT 1", true },
@@ -186,4 +188,43 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	[STMT_PART_STATS] = {
 		"SELECT COUNT(DISTINCT user_id), COALESCE(SUM(active = 1), 0) FROM meeting_participants "
 		"WHERE meeting_id = ?", true },
+	/* providers: oauth_cache.c */
+	[STMT_TOKEN_GET] = {
+		"SELECT access_box, refresh_box, expires_at > UTC_TIMESTAMP(3) + INTERVAL ? SECOND "
+		"FROM provider_tokens WHERE provider = ? AND account = ?", true },
+	[STMT_TOKEN_PUT] = {
+		"INSERT INTO provider_tokens (provider, account, access_box, refresh_box, expires_at, updated_at) "
+		"VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3) + INTERVAL ? SECOND, UTC_TIMESTAMP(3)) "
+		"ON DUPLICATE KEY UPDATE access_box = VALUES(access_box), "
+		"refresh_box = COALESCE(VALUES(refresh_box), refresh_box), "
+		"expires_at = VALUES(expires_at), updated_at = VALUES(updated_at)", true },
+	[STMT_TOKEN_EXPIRE] = {
+		"UPDATE provider_tokens SET expires_at = '1970-01-01 00:00:01' WHERE provider = ? AND account = ?", true },
+	[STMT_TOKEN_DELETE] = {
+		"DELETE FROM provider_tokens WHERE provider = ? AND account = ?", true },
+	[STMT_LOCK_GET] = {
+		"SELECT GET_LOCK(?, ?)", false },
+	[STMT_LOCK_RELEASE] = {
+		"SELECT RELEASE_LOCK(?)", false },
+	/* providers: provisioning (meetings.c) */
+	[STMT_PROVISION_BEGIN] = {
+		"INSERT INTO provisions (meeting_id, platform, organizer_id, state, attempts, created_at, updated_at) "
+		"VALUES (?, ?, ?, 'pending', 1, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))", true },
+	[STMT_PROVISION_STATE] = {
+		"UPDATE provisions SET state = ?, remote_id = COALESCE(?, remote_id), last_error = ?, "
+		"updated_at = UTC_TIMESTAMP(3) WHERE meeting_id = ?", true },
+	[STMT_MEETING_SET_REMOTE] = {
+		"UPDATE meetings SET platform_meeting_id = ?, remote_uuid = ?, host_url_box = ?, "
+		"dial_in_number = ?, dial_in_password_box = ?, host_key_box = ?, remote_status = ?, "
+		"remote_checked_at = UTC_TIMESTAMP(3) WHERE id = ?", true },
+	[STMT_MEETING_REMOTE_STATUS] = {
+		"UPDATE meetings SET remote_status = ?, remote_checked_at = UTC_TIMESTAMP(3) WHERE id = ?", true },
+	[STMT_JOB_INSERT] = {
+		"INSERT INTO jobs (kind, payload, state, run_at, created_at) "
+		"VALUES (?, ?, 'queued', UTC_TIMESTAMP(3) + INTERVAL ? SECOND, UTC_TIMESTAMP(3))", false },
+	/* zoom (provider, faces 000/002, webhooks) */
+	/* google */
+	/* teams and webex */
+	/* webhooks (003) and room tokens */
+	/* key rotation */
 };

@@ -122,6 +122,10 @@ meeting_from_row(const struct db_rows *rows, size_t r, struct meeting *m)
 	m->version = i64_at(rows, r, 27, 0);
 	m->my_role = member_role_parse(db_cell(rows, r, 28));
 	m->active_seconds = i64_at(rows, r, 29, -1);
+	m->host_url_box = blob_at(rows, r, 30);
+	m->remote_status = db_cell(rows, r, 31);
+	m->remote_age_s = i64_at(rows, r, 32, -1);
+	m->recording_url = db_cell(rows, r, 33);
 }
 
 enum err
@@ -166,14 +170,15 @@ kstr_or_null(struct jsonw *w, const char *k, const char *v)
 enum err
 meeting_write(struct request *rq, struct jsonw *w, const struct meeting *m)
 {
-	const char *passcode = NULL, *token = NULL, *host_key = NULL, *dial_pw = NULL;
+	const char *passcode = NULL, *token = NULL, *host_key = NULL, *dial_pw = NULL, *host_url = NULL;
 	enum err e;
 
 	if (meeting_is_host(m) &&
 	    ((e = cred_open(rq, m->id, "passcode", &m->passcode_box, &passcode)) != ERR_OK ||
 	    (e = cred_open(rq, m->id, "invite", &m->invite_box, &token)) != ERR_OK ||
 	    (e = cred_open(rq, m->id, "host_key", &m->host_key_box, &host_key)) != ERR_OK ||
-	    (e = cred_open(rq, m->id, "dial_in_password", &m->dial_in_password_box, &dial_pw)) != ERR_OK))
+	    (e = cred_open(rq, m->id, "dial_in_password", &m->dial_in_password_box, &dial_pw)) != ERR_OK ||
+	    (e = cred_open(rq, m->id, "host_url", &m->host_url_box, &host_url)) != ERR_OK))
 		return e;
 	jw_obj_open(w);
 	jw_kstr(w, "id", m->id);
@@ -212,7 +217,10 @@ meeting_write(struct request *rq, struct jsonw *w, const struct meeting *m)
 			jw_knull(w, "invitation_url");
 		kstr_or_null(w, "host_key", host_key);
 		kstr_or_null(w, "dial_in_password", dial_pw);
+		kstr_or_null(w, "host_url", host_url);
 	}
+	kstr_or_null(w, "platform_status", m->remote_status);
+	kstr_or_null(w, "recording_url", m->recording_url);
 	jw_obj_close(w);
 	return ERR_OK;
 }

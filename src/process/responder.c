@@ -22,6 +22,7 @@
 #include "db.h"
 #include "dispatch.h"
 #include "fcgi.h"
+#include "http_client.h"
 #include "log.h"
 #include "rand.h"
 #include "responder.h"
@@ -205,7 +206,7 @@ responder_main(const struct config *cfg, int listen_fd, struct scoreboard *sb,
 		_exit(0);       /* the master died before we could ask */
 
 	if ((conn = fcgi_conn_new(listen_fd)) == NULL || (arena = arena_new(ARENA_MAX)) == NULL ||
-	    (app.db = db_new(cfg, sb)) == NULL) {
+	    (app.db = db_new(cfg, sb)) == NULL || (app.http = http_client_new(cfg)) == NULL) {
 		log_msg(LOG_ERROR, "responder_init", "out of memory");
 		_exit(2);
 	}
@@ -245,6 +246,7 @@ responder_main(const struct config *cfg, int listen_fd, struct scoreboard *sb,
 	}
 	sb_set_state(sb, slot, SLOT_EMPTY);
 	db_free(app.db);
+	http_client_free(app.http);
 	secretbox_wipe(&box);
 	resp_free(&rs);
 	arena_free(arena);

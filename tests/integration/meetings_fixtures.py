@@ -32,9 +32,9 @@ MEETING_KEYS = {"id", "event_id", "organizer_id", "platform", "meeting_code", "m
                 "platform_meeting_id", "title", "description", "scheduled_for", "duration",
                 "timezone", "participant_limit", "require_password", "waiting_room", "status",
                 "started_at", "ended_at", "cancelled_at", "created_at", "updated_at", "my_role",
-                "dial_in_number"}
-HOST_ONLY_KEYS = {"passcode", "invitation_token", "invitation_url", "host_key", "dial_in_password"}
-SECRET_KEYS = {"passcode", "invitation_token", "invitation_url", "host_key", "dial_in_password"}
+                "dial_in_number", "platform_status", "recording_url"}
+HOST_ONLY_KEYS = {"passcode", "invitation_token", "invitation_url", "host_key", "dial_in_password", "host_url"}
+SECRET_KEYS = {"passcode", "invitation_token", "invitation_url", "host_key", "dial_in_password", "host_url"}
 
 
 # --- time --------------------------------------------------------------------

@@ -272,7 +272,7 @@ def r_status(r):
     return r.status
 
 
-@pytest.mark.parametrize("platform", ["jitsi", "zoom", "google_meet", "teams", "webex", "facetime", "livekit"])
+@pytest.mark.parametrize("platform", ["zoom", "google_meet", "teams", "webex", "livekit"])
 def test_remote_platforms_not_configured(stack, host, platform):
     r = post_create(stack, host[1], meeting_body(platform=platform))
     body = assert_error(r, 503, f"{platform}_not_configured")
