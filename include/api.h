@@ -47,4 +47,7 @@ enum err face004_create(struct request *rq, struct response *rs);
 enum err face004_invitation(struct request *rq, struct response *rs);
 enum err face004_join(struct request *rq, struct response *rs);
 enum err face004_my_meetings(struct request *rq, struct response *rs);
+/* zoom: 000 proxy face, 002 face, Zoom webhooks */
+/* google: 000 proxy face */
+/* platforms list, room tokens (LiveKit, Jitsi), 003 provider webhooks */
 #endif

@@ -41,6 +41,10 @@ const struct route routes[] = {
 	{ M_GET,    "/meetings/invitation/:token", face004_invitation, AUTH_USER, LIMIT_PARTICIPANT, FACE_004, "face004_invitation" },
 	{ M_POST,   "/meetings/join",            face004_join,       AUTH_USER, LIMIT_PARTICIPANT, FACE_004, "face004_join" },
 	{ M_GET,    "/meetings/my-meetings",     face004_my_meetings, AUTH_USER, LIMIT_NONE, FACE_004, "face004_my_meetings" },
+
+	/* zoom: 000 proxy face, 002 face, Zoom webhooks */
+	/* google: 000 proxy face */
+	/* platforms list, room tokens (LiveKit, Jitsi), 003 provider webhooks */
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);
