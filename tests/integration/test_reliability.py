@@ -398,8 +398,10 @@ def test_request_timeout_kills_stuck_responder(make_db, make_stack):
     assert ok
     ev = log_events(s, "request_timeout")[0]
     assert ev["request_id"] == rid and ev["path"] == "/api/v1/me" and ev["method"] == "GET"
-    exits = [x for x in s.meetd.log_lines() if x.get("event") == "responder_exit"]
-    assert any(x.get("reason") == "request_timeout" for x in exits), exits
+    # the master logs the exit when it reaps the responder: a moment later
+    ok, _ = wait_until(lambda: any(x.get("event") == "responder_exit" and x.get("reason") == "request_timeout"
+                                   for x in s.meetd.log_lines()), 3)
+    assert ok, [x for x in s.meetd.log_lines() if x.get("event") == "responder_exit"]
     assert metrics(s).get("meetd_responder_timeouts_total") == 1
     ok, _ = wait_until(lambda: len(s.meetd.responder_pids()) == 2, 2)
     assert ok
