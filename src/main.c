@@ -3,6 +3,7 @@
  *
  *   meetd [-c FILE] serve          run the master and its responders
  *   meetd [-c FILE] migrate        apply pending schema migrations
+ *   meetd [-c FILE] rekey          re-seal every secret at rest under the current data key
  *   meetd [-c FILE] -t             check the configuration, change nothing
  *   meetd [-c FILE] token --sub ID [--role user|admin] [--ttl SECONDS]
  *   meetd version
@@ -22,6 +23,7 @@
 #include "log.h"
 #include "master.h"
 #include "migrate.h"
+#include "rekey.h"
 #include "parse.h"
 #include "router.h"
 #include "token.h"
@@ -30,7 +32,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: meetd [-c FILE] serve | migrate | -t | token --sub ID [--role user|admin] [--ttl SECONDS]\n"
+	    "usage: meetd [-c FILE] serve | migrate | rekey | -t | token --sub ID [--role user|admin] [--ttl SECONDS]\n"
 	    "       meetd version | config-reference | routes | keygen\n"
 	    "default FILE: %s\n", CONFIG_DEFAULT_PATH);
 }
@@ -213,6 +215,18 @@ main(int argc, char **argv)
 			return 1;
 		log_setup(cfg->log_level, "migrate");
 		e = migrate_run(cfg);
+		config_free(cfg);
+		return e == ERR_OK ? 0 : 1;
+	}
+	if (strcmp(cmd, "rekey") == 0) {
+		struct rekey_counts n;
+		enum err e;
+		if ((cfg = load(path, true)) == NULL)
+			return 1;
+		log_setup(cfg->log_level, "rekey");
+		e = rekey_run(cfg, &n);
+		printf("rekey: %lld boxes re-sealed, %lld already under the current key, %lld unreadable\n",
+		    (long long)n.resealed, (long long)n.current, (long long)n.unreadable);
 		config_free(cfg);
 		return e == ERR_OK ? 0 : 1;
 	}

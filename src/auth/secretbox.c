@@ -63,10 +63,27 @@ secretbox_init(struct secretbox *b, const struct secret *s)
 {
 	unsigned char digest[SHA256_LEN];
 
+	b->older = NULL;
 	if (!decode_key(s, b->key))
 		return false;
 	crypto_sha256(b->key, sizeof(b->key), digest);
 	memcpy(b->key_id, digest, sizeof(b->key_id));
+	return true;
+}
+
+bool
+secretbox_ring_init(struct secretbox ring[SECRETBOX_MAX_KEYS], const struct secret *current,
+    const struct secret *previous, size_t nprevious)
+{
+	size_t i;
+
+	if (nprevious + 1 > SECRETBOX_MAX_KEYS || !secretbox_init(&ring[0], current))
+		return false;
+	for (i = 0; i < nprevious; i++) {
+		if (!secretbox_init(&ring[i + 1], &previous[i]))
+			return false;
+		ring[i].older = &ring[i + 1];
+	}
 	return true;
 }
 
@@ -105,7 +122,7 @@ secretbox_seal(const struct secretbox *b, const char *aad, const void *pt, size_
 {
 	unsigned char *nonce = out + 5, *ct = out + 5 + NONCE_LEN;
 
-	if (n > 4096 || cap < n + SECRETBOX_OVERHEAD)
+	if (n > SECRETBOX_MAX_PLAIN || cap < n + SECRETBOX_OVERHEAD)
 		return ERR_TOO_LONG;
 	out[0] = BOX_VERSION;
 	memcpy(out + 1, b->key_id, 4);
@@ -113,6 +130,12 @@ secretbox_seal(const struct secretbox *b, const char *aad, const void *pt, size_
 		return ERR_INTERNAL;
 	*outlen = n + SECRETBOX_OVERHEAD;
 	return ERR_OK;
+}
+
+bool
+secretbox_is_current(const struct secretbox *b, const unsigned char *box, size_t n)
+{
+	return n >= SECRETBOX_OVERHEAD && box[0] == BOX_VERSION && memcmp(box + 1, b->key_id, 4) == 0;
 }
 
 enum err
@@ -124,8 +147,10 @@ secretbox_open(const struct secretbox *b, const char *aad, const unsigned char *
 
 	if (n < SECRETBOX_OVERHEAD || in[0] != BOX_VERSION || cap < n - SECRETBOX_OVERHEAD + 1)
 		return ERR_INTERNAL;
-	if (memcmp(in + 1, b->key_id, 4) != 0) {
-		log_msg(LOG_ERROR, "secretbox", "a box was sealed under another data key");
+	while (b != NULL && memcmp(in + 1, b->key_id, 4) != 0)
+		b = b->older;
+	if (b == NULL) {
+		log_msg(LOG_ERROR, "secretbox", "a box was sealed under an unknown data key");
 		return ERR_INTERNAL;
 	}
 	ctlen = n - SECRETBOX_OVERHEAD;
