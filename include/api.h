@@ -48,6 +48,17 @@ enum err face004_invitation(struct request *rq, struct response *rs);
 enum err face004_join(struct request *rq, struct response *rs);
 enum err face004_my_meetings(struct request *rq, struct response *rs);
 /* zoom: 000 proxy face, 002 face, Zoom webhooks */
+enum err proxy_zoom_create(struct request *rq, struct response *rs);
+enum err proxy_zoom_cancel(struct request *rq, struct response *rs);
+enum err proxy_zoom_status(struct request *rq, struct response *rs);
+enum err zoom_webhook(struct request *rq, struct response *rs);
+enum err zoom_auth_start(struct request *rq, struct response *rs);
+enum err zoom_auth_callback(struct request *rq, struct response *rs);
+enum err zoom_user_meetings_list(struct request *rq, struct response *rs);
 /* google: 000 proxy face */
+enum err proxy_google_create(struct request *rq, struct response *rs);
 /* platforms list, room tokens (LiveKit, Jitsi), 003 provider webhooks */
+enum err api_platforms(struct request *rq, struct response *rs);                 /* platforms.c */
+enum err api_meeting_room_token(struct request *rq, struct response *rs);        /* room_token.c */
+enum err webhook003_meeting(struct request *rq, struct response *rs);            /* webhook003.c */
 #endif

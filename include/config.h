@@ -150,6 +150,8 @@ struct config {
 	struct secret jwt_signing_key;  /* == jwt_key's bytes for HS256 */
 	struct secret db_password;
 	struct secret data_key;         /* 64 hex digits; see secretbox.h */
+	struct secret previous_keys[7]; /* from previous_key_files, in order */
+	size_t nprevious_keys;
 	struct secret zoom_client_secret;
 	struct secret zoom_webhook_secret;
 	struct secret zoom_jwt_api_secret;

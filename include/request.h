@@ -57,6 +57,13 @@ struct body_source {
 	void *ctx;
 };
 
+/* Other request headers, by CGI name ("HTTP_X_WEBHOOK_SIGNATURE"). */
+struct header_source {
+	/* The value or NULL if absent; borrowed from the transport. */
+	const char *(*get)(void *ctx, const char *cgi_name);
+	void *ctx;
+};
+
 struct app;
 struct route;
 
@@ -75,6 +82,7 @@ struct request {
 	const char *authorization;      /* NULL if absent */
 	const char *idempotency_key;    /* Idempotency-Key header, NULL if absent */
 	struct body_source body_src;
+	struct header_source header_src;        /* unset: no other header */
 
 	/* filled by the dispatcher */
 	const struct route *route;
@@ -99,6 +107,8 @@ void request_release(struct request *rq);
 enum err request_field_error(struct request *rq, const char *field, const char *reason);
 /* Sets the envelope message for the error about to be returned; returns e. */
 enum err request_fail(struct request *rq, enum err e, const char *message);
+/* A request header by CGI name (HTTP_X_PROVIDER), arena-owned; NULL if absent. */
+const char *request_header(struct request *rq, const char *cgi_name);
 /* Value of query parameter `name` (percent-decoded, arena-owned) or NULL. */
 const char *request_query(struct request *rq, const char *name);
 /* Percent-decodes n bytes into the arena; NULL if malformed or if the

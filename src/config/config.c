@@ -464,6 +464,43 @@ static const struct {
 	{ OFF(webhook_secret_file), OFF(webhook_secret) },
 };
 
+/* secrets.previous_key_files: comma-separated references, each a key. */
+static enum err
+load_previous_keys(struct config *cfg, struct buf *errs)
+{
+	const size_t max = sizeof(cfg->previous_keys) / sizeof(cfg->previous_keys[0]);
+	char ref[1025];
+	const char *p = cfg->previous_key_files, *comma;
+	size_t n;
+
+	while (*p != '\0') {
+		comma = strchr(p, ',');
+		n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		while (n > 0 && p[0] == ' ') {
+			p++;
+			n--;
+		}
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		if (n > 0) {
+			if (cfg->nprevious_keys == max || n >= sizeof(ref)) {
+				buf_printf(errs, "secrets.previous_key_files: at most %zu keys\n", max);
+				return ERR_CONFIG;
+			}
+			memcpy(ref, p, n);
+			ref[n] = '\0';
+			if (secret_load(ref, &cfg->previous_keys[cfg->nprevious_keys], errs) != ERR_OK)
+				return ERR_CONFIG;
+			if (!secretbox_key_valid(&cfg->previous_keys[cfg->nprevious_keys++])) {
+				buf_printf(errs, "secrets.previous_key_files: %s must hold 64 hex digits\n", ref);
+				return ERR_CONFIG;
+			}
+		}
+		p += comma != NULL ? (size_t)(comma - p) + 1 : strlen(p);
+	}
+	return ERR_OK;
+}
+
 enum err
 config_load_secrets(struct config *cfg, struct buf *errs)
 {
@@ -493,6 +530,8 @@ config_load_secrets(struct config *cfg, struct buf *errs)
 		    errs) != ERR_OK)
 			e = ERR_CONFIG;
 	}
+	if (cfg->previous_key_files != NULL && load_previous_keys(cfg, errs) != ERR_OK)
+		e = ERR_CONFIG;
 	if (cfg->data_key_file != NULL) {
 		if (secret_load(cfg->data_key_file, &cfg->data_key, errs) != ERR_OK)
 			e = ERR_CONFIG;
@@ -520,6 +559,8 @@ config_free(struct config *cfg)
 	secret_clear(&cfg->jwt_signing_key);
 	secret_clear(&cfg->db_password);
 	secret_clear(&cfg->data_key);
+	for (i = 0; i < cfg->nprevious_keys; i++)
+		secret_clear(&cfg->previous_keys[i]);
 	for (i = 0; i < sizeof(platform_secrets) / sizeof(platform_secrets[0]); i++)
 		secret_clear((struct secret *)((char *)cfg + platform_secrets[i].secret));
 	free(cfg->path);

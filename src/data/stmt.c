@@ -223,8 +223,99 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 		"INSERT INTO jobs (kind, payload, state, run_at, created_at) "
 		"VALUES (?, ?, 'queued', UTC_TIMESTAMP(3) + INTERVAL ? SECOND, UTC_TIMESTAMP(3))", false },
 	/* zoom (provider, faces 000/002, webhooks) */
+	[STMT_ZOOM_MEETING_BY_REMOTE] = {
+		"SELECT id FROM meetings WHERE platform = 'zoom' AND platform_meeting_id = ? "
+		"ORDER BY created_at DESC LIMIT 1", true },
+	[STMT_ZOOM_PARTICIPANTS_OPEN] = {
+		"SELECT COUNT(*) FROM remote_participants WHERE meeting_id = ? AND joined_at IS NOT NULL "
+		"AND (left_at IS NULL OR joined_at > left_at)", true },
+	[STMT_ZOOM_DELIVERY_INSERT] = {
+		"INSERT INTO webhook_deliveries (provider, digest, event, received_at) "
+		"VALUES ('zoom', ?, ?, UTC_TIMESTAMP(3))", false },
+	[STMT_ZOOM_MEETING_LOCK] = {
+		"SELECT id, status FROM meetings WHERE platform = 'zoom' AND platform_meeting_id = ? "
+		"ORDER BY created_at DESC LIMIT 1 FOR UPDATE", true },
+	/* deliveries come in any order: keep the latest join and the latest leave */
+	[STMT_ZOOM_PART_JOINED] = {
+		"INSERT INTO remote_participants (meeting_id, participant_key, display_name, joined_at) "
+		"VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+		"display_name = COALESCE(VALUES(display_name), display_name), "
+		"joined_at = GREATEST(COALESCE(joined_at, VALUES(joined_at)), VALUES(joined_at))", false },
+	[STMT_ZOOM_PART_LEFT] = {
+		"INSERT INTO remote_participants (meeting_id, participant_key, display_name, left_at) "
+		"VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+		"display_name = COALESCE(VALUES(display_name), display_name), "
+		"left_at = GREATEST(COALESCE(left_at, VALUES(left_at)), VALUES(left_at))", false },
+	[STMT_ZOOM_RECORDING_PUT] = {
+		"INSERT INTO recordings (meeting_id, remote_id, file_type, file_size, play_url, download_url, "
+		"recording_start, recording_end, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3)) "
+		"ON DUPLICATE KEY UPDATE file_type = VALUES(file_type), file_size = VALUES(file_size), "
+		"play_url = VALUES(play_url), download_url = VALUES(download_url), "
+		"recording_start = VALUES(recording_start), recording_end = VALUES(recording_end)", false },
+	[STMT_ZOOM_RECORDING_URL] = {
+		"UPDATE meetings SET recording_url = ? WHERE id = ?", true },
+	[STMT_ZOOM_CONNECTION_PUT] = {
+		"INSERT INTO zoom_connections (user_id, status, scope, created_at, updated_at) "
+		"VALUES (?, 'active', ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3)) ON DUPLICATE KEY UPDATE "
+		"status = 'active', scope = VALUES(scope), updated_at = UTC_TIMESTAMP(3)", true },
+	[STMT_ZOOM_CONNECTION_REAUTH] = {
+		"UPDATE zoom_connections SET status = 'needs_reauth', updated_at = UTC_TIMESTAMP(3) "
+		"WHERE user_id = ?", true },
+	[STMT_ZOOM_CONNECTION_GET] = {
+		"SELECT status FROM zoom_connections WHERE user_id = ?", true },
 	/* google */
 	/* teams and webex */
 	/* webhooks (003) and room tokens */
+	[STMT_WEBHOOK_CLAIM] = {
+		/* 0 rows: this delivery was applied before */
+		"INSERT IGNORE INTO webhook_deliveries (provider, digest, event, received_at) "
+		"VALUES (?, ?, ?, UTC_TIMESTAMP(3))", false },
+	[STMT_WEBHOOK_MEETING_BY_ID] = {
+		"SELECT id, status FROM meetings WHERE id = ? AND platform = ? FOR UPDATE", false },
+	[STMT_WEBHOOK_MEETING_BY_REMOTE] = {
+		"SELECT id, status FROM meetings WHERE platform = ? AND platform_meeting_id = ? "
+		"ORDER BY created_at DESC LIMIT 1 FOR UPDATE", false },
+	[STMT_WEBHOOK_MEETING_START] = {
+		"UPDATE meetings SET status = 'started', started_at = ?, remote_status = 'started', "
+		"remote_checked_at = UTC_TIMESTAMP(3), version = version + 1, updated_at = UTC_TIMESTAMP(3) "
+		"WHERE id = ? AND status = 'scheduled'", false },
+	[STMT_WEBHOOK_MEETING_END] = {
+		/* a missed meeting.started still ends it; never before it began */
+		"UPDATE meetings SET status = 'ended', ended_at = GREATEST(?, COALESCE(started_at, ?)), "
+		"remote_status = 'ended', remote_checked_at = UTC_TIMESTAMP(3), version = version + 1, "
+		"updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND status IN ('scheduled', 'started')", false },
+	[STMT_REMOTE_PART_JOINED] = {
+		/* deliveries are unordered: each time only moves forward */
+		"INSERT INTO remote_participants (meeting_id, participant_key, display_name, joined_at) "
+		"VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+		"display_name = COALESCE(VALUE(display_name), display_name), "
+		"joined_at = GREATEST(COALESCE(joined_at, VALUE(joined_at)), VALUE(joined_at))", true },
+	[STMT_REMOTE_PART_LEFT] = {
+		"INSERT INTO remote_participants (meeting_id, participant_key, display_name, left_at) "
+		"VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+		"display_name = COALESCE(VALUE(display_name), display_name), "
+		"left_at = GREATEST(COALESCE(left_at, VALUE(left_at)), VALUE(left_at))", true },
+	[STMT_REMOTE_PART_CLOSE_ALL] = {
+		"UPDATE remote_participants SET left_at = GREATEST(?, joined_at) WHERE meeting_id = ? "
+		"AND joined_at IS NOT NULL AND (left_at IS NULL OR left_at < joined_at)", true },
 	/* key rotation */
+	[STMT_REKEY_MEETINGS_SCAN] = {
+		"SELECT id, passcode_box, invite_box, dial_in_password_box, host_key_box, host_url_box "
+		"FROM meetings WHERE id > ? ORDER BY id LIMIT 500", true },
+	[STMT_REKEY_MEETINGS_SET] = {
+		/* compare-and-set: a box changed meanwhile is left for the next run */
+		"UPDATE meetings SET passcode_box = ?, invite_box = ?, dial_in_password_box = ?, "
+		"host_key_box = ?, host_url_box = ? WHERE id = ? AND passcode_box <=> ? AND invite_box <=> ? "
+		"AND dial_in_password_box <=> ? AND host_key_box <=> ? AND host_url_box <=> ?", true },
+	[STMT_REKEY_TOKENS_SCAN] = {
+		"SELECT provider, account, access_box, refresh_box FROM provider_tokens "
+		"WHERE (provider, account) > (?, ?) ORDER BY provider, account LIMIT 500", true },
+	[STMT_REKEY_TOKENS_SET] = {
+		"UPDATE provider_tokens SET access_box = ?, refresh_box = ? WHERE provider = ? AND account = ? "
+		"AND access_box <=> ? AND refresh_box <=> ?", true },
+	[STMT_REKEY_IDEM_SCAN] = {
+		"SELECT user_id, idem_key, response FROM idempotency_keys "
+		"WHERE (user_id, idem_key) > (?, ?) ORDER BY user_id, idem_key LIMIT 500", true },
+	[STMT_REKEY_IDEM_SET] = {
+		"UPDATE idempotency_keys SET response = ? WHERE user_id = ? AND idem_key = ? AND response <=> ?", true },
 };

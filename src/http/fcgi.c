@@ -85,6 +85,14 @@ read_stdin(void *ctx, char *buf, size_t n)
 	return got;
 }
 
+static const char *
+get_header(void *ctx, const char *cgi_name)
+{
+	struct fcgi_conn *c = ctx;
+
+	return FCGX_GetParam(cgi_name, c->req.envp);
+}
+
 void
 fcgi_fill(struct fcgi_conn *c, struct request *rq)
 {
@@ -111,6 +119,8 @@ fcgi_fill(struct fcgi_conn *c, struct request *rq)
 	rq->idempotency_key = param(c, a, "HTTP_IDEMPOTENCY_KEY");
 	rq->body_src.read = read_stdin;
 	rq->body_src.ctx = c;
+	rq->header_src.get = get_header;
+	rq->header_src.ctx = c;
 }
 
 static const char *

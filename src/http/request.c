@@ -98,6 +98,16 @@ request_pct_decode(struct arena *a, const char *s, size_t n, bool forbid_slash)
 }
 
 const char *
+request_header(struct request *rq, const char *cgi_name)
+{
+	const char *v;
+
+	if (rq->header_src.get == NULL || (v = rq->header_src.get(rq->header_src.ctx, cgi_name)) == NULL)
+		return NULL;
+	return arena_strdup(rq->arena, v);
+}
+
+const char *
 request_query(struct request *rq, const char *name)
 {
 	const char *p = rq->query;

@@ -168,6 +168,11 @@ perform(struct http_client *c, const struct http_call *call, struct http_result 
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, verb_name(call->verb));
+	/* libcurl silently re-sends a request whose reused connection died
+	 * without an answer; an unsafe request must never go twice, so it
+	 * gets a connection of its own */
+	if (!call->idempotent)
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 	if (call->verb == HV_GET)
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	if (call->body != NULL) {

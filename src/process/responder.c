@@ -187,12 +187,13 @@ responder_main(const struct config *cfg, int listen_fd, struct scoreboard *sb,
     int slot, pid_t master_pid)
 {
 	struct app app = { .cfg = cfg, .sb = sb, .slot = slot };
-	struct secretbox box;
+	struct secretbox box[SECRETBOX_MAX_KEYS];
 	struct fcgi_conn *conn;
 	struct arena *arena;
 	struct response rs;
 	sigset_t wait_mask;
 	int64_t served = 0;
+	size_t i;
 	enum err e;
 
 	log_setup(cfg->log_level, "responder");
@@ -210,8 +211,9 @@ responder_main(const struct config *cfg, int listen_fd, struct scoreboard *sb,
 		log_msg(LOG_ERROR, "responder_init", "out of memory");
 		_exit(2);
 	}
-	if (cfg->data_key.len > 0 && secretbox_init(&box, &cfg->data_key))
-		app.box = &box;
+	if (cfg->data_key.len > 0 &&
+	    secretbox_ring_init(box, &cfg->data_key, cfg->previous_keys, cfg->nprevious_keys))
+		app.box = &box[0];
 	resp_init(&rs);
 	/* connect and prepare now, so a schema mismatch shows at start; a
 	 * database that is down is retried by the first request needing it */
@@ -247,7 +249,8 @@ responder_main(const struct config *cfg, int listen_fd, struct scoreboard *sb,
 	sb_set_state(sb, slot, SLOT_EMPTY);
 	db_free(app.db);
 	http_client_free(app.http);
-	secretbox_wipe(&box);
+	for (i = 0; i < SECRETBOX_MAX_KEYS; i++)
+		secretbox_wipe(&box[i]);
 	resp_free(&rs);
 	arena_free(arena);
 	fcgi_conn_free(conn);

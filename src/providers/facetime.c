@@ -2,9 +2,10 @@
  * facetime.c — FaceTime links (000). Apple has no server API to create,
  * end or inspect FaceTime calls (protocols.md 2.12): meetd can only build
  * a facetime:// link to the organizer's Apple ID, which is their account
- * email here. Rescheduling or cancelling changes meetd's record only (the
- * link does not depend on them); ending or reading the call's status is
- * impossible and answers 501 rather than pretending.
+ * email here. Rescheduling, cancelling, starting and ending change meetd's
+ * record only (the link does not depend on them); the call itself cannot be
+ * ended or read from the server, so the platform reports no end, status or
+ * webhook capability and meetd's status is its own record.
  */
 #include "app.h"
 #include "arena.h"

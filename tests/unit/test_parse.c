@@ -9,6 +9,7 @@
 #include "arena.h"
 #include "b64.h"
 #include "buf.h"
+#include "http_client.h"
 #include "parse.h"
 #include "rand.h"
 
@@ -163,6 +164,28 @@ ulids(void **state)
 	assert_true(ulid_valid("01HXYZ123456789ABCDEFGHJKM"));
 }
 
+/* Retry-After as Zoom and others send it: seconds, an HTTP date or ISO-8601. */
+static void
+retry_after(void **state)
+{
+	const int64_t now = 1590876000;         /* 2020-05-30T22:00:00Z */
+	struct buf b;
+
+	(void)state;
+	assert_int_equal(http_parse_retry_after("120", now), 120);
+	assert_int_equal(http_parse_retry_after("0", now), 0);
+	assert_int_equal(http_parse_retry_after("2020-05-31T00:00:00Z", now), 7200);
+	assert_int_equal(http_parse_retry_after("Sun, 31 May 2020 00:00:00 GMT", now), 7200);
+	assert_int_equal(http_parse_retry_after("2020-05-01T00:00:00Z", now), 0);   /* past: now */
+	assert_int_equal(http_parse_retry_after("", now), -1);
+	assert_int_equal(http_parse_retry_after("soon", now), -1);
+	assert_int_equal(http_parse_retry_after("12abc", now), -1);
+	buf_init(&b, 256);
+	assert_true(http_form_escape(&b, "a b&c=d/é~"));
+	assert_string_equal(buf_cstr(&b), "a%20b%26c%3Dd%2F%C3%A9~");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -174,6 +197,7 @@ main(void)
 		cmocka_unit_test(bounded_buffer),
 		cmocka_unit_test(arena_bounds),
 		cmocka_unit_test(ulids),
+		cmocka_unit_test(retry_after),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

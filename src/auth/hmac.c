@@ -1,0 +1,60 @@
+/*
+ * hmac.c — see hmac.h.
+ */
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "b64.h"
+#include "hmac.h"
+
+void
+hmac_sha256(const void *key, size_t key_len, const void *data, size_t n, unsigned char out[SHA256_LEN])
+{
+	unsigned int len = SHA256_LEN;
+	static const unsigned char none;
+
+	/* OpenSSL refuses a NULL key even when it is empty */
+	if (HMAC(EVP_sha256(), key_len > 0 ? key : &none, (int)key_len, data != NULL ? data : &none, n,
+	    out, &len) == NULL)
+		memset(out, 0, SHA256_LEN);
+}
+
+void
+hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t n, char out[2 * SHA256_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char mac[SHA256_LEN];
+	size_t i;
+
+	hmac_sha256(key, key_len, data, n, mac);
+	for (i = 0; i < SHA256_LEN; i++) {
+		out[2 * i] = hex[mac[i] >> 4];
+		out[2 * i + 1] = hex[mac[i] & 15];
+	}
+	out[2 * SHA256_LEN] = '\0';
+	crypto_wipe(mac, sizeof(mac));
+}
+
+char *
+hmac_jwt_hs256(struct arena *a, const void *key, size_t key_len, const char *claims_json)
+{
+	static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+	size_t hl = b64url_encoded_len(sizeof(header) - 1), cl = strlen(claims_json);
+	size_t pl = b64url_encoded_len(cl), sl = b64url_encoded_len(SHA256_LEN);
+	unsigned char mac[SHA256_LEN];
+	char *out;
+
+	if ((out = arena_alloc(a, hl + 1 + pl + 1 + sl + 1)) == NULL)
+		return NULL;
+	b64url_encode(header, sizeof(header) - 1, out);
+	out[hl] = '.';
+	b64url_encode(claims_json, cl, out + hl + 1);
+	hmac_sha256(key, key_len, out, hl + 1 + pl, mac);
+	out[hl + 1 + pl] = '.';
+	b64url_encode(mac, SHA256_LEN, out + hl + 1 + pl + 1);
+	out[hl + 1 + pl + 1 + sl] = '\0';
+	crypto_wipe(mac, sizeof(mac));
+	return out;
+}
