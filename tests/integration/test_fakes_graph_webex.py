@@ -368,16 +368,20 @@ def test_webex_chosen_password_and_timezone_header(webex):
     assert m["start"].endswith("+09:00")
 
 
+# Times are given as lambdas: parametrize runs at collection, minutes before the test.
 @pytest.mark.parametrize("bad", [
     {"title": None}, {"title": ""}, {"title": "t" * 129}, {"agenda": "a" * 1301},
-    {"start": "tomorrow"}, {"start": utc(-120), "end": utc(-60)},
-    {"start": utc(90), "end": utc(60)}, {"end": utc(65)},            # end before start; 5 minutes
-    {"end": utc(60 + 24 * 60)},                                       # longer than 23 h 59
+    {"start": "tomorrow"}, lambda: {"start": utc(-120), "end": utc(-60)},
+    lambda: {"start": utc(90), "end": utc(60)},                       # end before start
+    lambda: {"end": utc(65)},                                         # 5 minutes
+    lambda: {"end": utc(60 + 24 * 60)},                               # longer than 23 h 59
     {"timezone": "Mars/Olympus"}, {"password": "abc"}, {"password": "p" * 65},
     {"joinBeforeHostMinutes": 7}, {"enabledJoinBeforeHost": "true"},
     {"invitees": [{"displayName": "no email"}]},
 ])
 def test_webex_create_rejects(webex, bad):
+    if callable(bad):
+        bad = bad()
     status, _, body = wx(webex, "POST", "/meetings", webex_body(**bad))
     assert_webex_error(status, body, 400)
     assert webex.creates == 0
