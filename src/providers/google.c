@@ -33,6 +33,7 @@
 #include "log.h"
 #include "oauth_cache.h"
 #include "provider.h"
+#include "provider_kit.h"
 
 #define SCOPE "https://www.googleapis.com/auth/calendar"
 #define ASSERTION_TTL_S 3600
@@ -353,19 +354,8 @@ gcal_send(struct gcal *g, enum http_verb verb, const char *url, const char *what
 	if (url == NULL)
 		return ERR_NOMEM;
 	for (round = 0;; round++) {
-		memset(&call, 0, sizeof(call));
-		call.verb = verb;
-		call.url = url;
-		call.what = what;
-		call.headers[0] = arena_printf(g->c->rq->arena, "Authorization: Bearer %s", g->token);
-		call.headers[1] = "Accept: application/json";
-		if (body != NULL) {
-			call.headers[2] = "Content-Type: application/json";
-			call.body = body->data;
-			call.body_len = body->len;
-		}
-		call.idempotent = idempotent;
-		if (call.headers[0] == NULL)
+		if (provider_json_call(&call, g->c->rq->arena, g->token, verb, url,
+		    body != NULL ? buf_cstr(body) : NULL, what, idempotent) != ERR_OK)
 			return ERR_NOMEM;
 		e = http_send(g->c->rq->app->http, &call, res);
 		if (e != ERR_OK || res->status != 401 || round > 0)

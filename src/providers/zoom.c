@@ -35,13 +35,13 @@
 #include "log.h"
 #include "oauth_cache.h"
 #include "provider.h"
+#include "provider_kit.h"
 #include "zoom.h"
 
 #define AGENDA_MAX 2000         /* Zoom's limit on agenda (characters) */
 #define MARKER "meetd:"
 #define LIST_PAGES_MAX 50       /* 300 meetings a page */
 #define JWT_TTL_S 90
-#define ZOOM_MESSAGE_MAX 200
 #define BODY_MAX (64 * 1024)
 
 static bool
@@ -145,10 +145,6 @@ fetch_s2s(struct provider_ctx *c, const char *refresh_token, void *arg, struct t
 	return e;
 }
 
-static json_t *parse_body(const struct http_result *res);
-static size_t utf8_cut(const char *s, size_t max);
-static const char *jstr(struct provider_ctx *c, json_t *o, const char *key);
-
 /* A user's own grant (002): refresh_token, rotated at each use. A dead
  * grant marks the connection needs_reauth and is forgotten. */
 static enum err
@@ -186,10 +182,10 @@ fetch_user(struct provider_ctx *c, const char *refresh_token, void *arg, struct 
 		http_result_free(&res);
 		return e;
 	}
-	root = parse_body(&res);
+	root = provider_body_json(&res);
 	if (res.status == 200) {
-		out->access_token = jstr(c, root, "access_token");
-		out->refresh_token = jstr(c, root, "refresh_token");
+		out->access_token = provider_json_text(c->rq, root, "access_token");
+		out->refresh_token = provider_json_text(c->rq, root, "refresh_token");
 		ttl = json_object_get(root, "expires_in");
 		out->expires_in_s = json_is_integer(ttl) ? json_integer_value(ttl) : 3600;
 		e = out->access_token != NULL ? ERR_OK :
@@ -238,16 +234,10 @@ bearer(struct provider_ctx *c, const char **token)
 
 /* --- calls --------------------------------------------------------------- */
 
-static json_t *
-parse_body(const struct http_result *res)
-{
-	return res->body.len > 0 ? json_loadb(res->body.data, res->body.len, 0, NULL) : NULL;
-}
-
 static int64_t
 zoom_code(const struct http_result *res)
 {
-	json_t *root = parse_body(res);
+	json_t *root = provider_body_json(res);
 	int64_t code = json_integer_value(json_object_get(root, "code"));
 
 	json_decref(root);
@@ -270,19 +260,8 @@ api_call(struct provider_ctx *c, enum http_verb verb, const char *path, const ch
 	for (round = 0; round < 2; round++) {
 		if ((e = bearer(c, &token)) != ERR_OK)
 			return e;
-		memset(&call, 0, sizeof(call));
-		call.verb = verb;
-		call.url = arena_printf(c->rq->arena, "%s%s", cfg->zoom_api_url, path);
-		call.what = what;
-		call.headers[0] = arena_printf(c->rq->arena, "Authorization: Bearer %s", token);
-		call.headers[1] = "Accept: application/json";
-		if (body != NULL) {
-			call.headers[2] = "Content-Type: application/json";
-			call.body = body;
-			call.body_len = strlen(body);
-		}
-		call.idempotent = idempotent;
-		if (call.url == NULL || call.headers[0] == NULL)
+		if (provider_json_call(&call, c->rq->arena, token, verb,
+		    arena_printf(c->rq->arena, "%s%s", cfg->zoom_api_url, path), body, what, idempotent) != ERR_OK)
 			return ERR_NOMEM;
 		e = http_send(c->rq->app->http, &call, res);
 		if (e != ERR_OK || res->status != 401 || round > 0 || (c->acting_user == NULL && !s2s_app(cfg)) ||
@@ -303,25 +282,12 @@ api_call(struct provider_ctx *c, enum http_verb verb, const char *path, const ch
 static enum err
 api_error(struct provider_ctx *c, const struct http_result *res, const char *doing)
 {
-	struct request *rq = c->rq;
-	json_t *root;
-	const char *msg;
-	char text[ZOOM_MESSAGE_MAX];
+	json_t *root = provider_body_json(res);
+	enum err e = provider_refusal(c->rq, res, "Zoom", "Zoom refused the server's credentials", doing,
+	    json_string_value(json_object_get(root, "message")));
 
-	if (res->status == 429) {
-		rq->retry_after_s = res->retry_after_s > 0 ? res->retry_after_s : 60;
-		return request_fail(rq, ERR_PLATFORM_RATE_LIMITED, "Zoom's rate limit was reached; try again later");
-	}
-	if (res->status >= 500)
-		return request_fail(rq, ERR_PLATFORM_UNAVAILABLE, "Zoom is unavailable; try again shortly");
-	if (res->status == 401)
-		return request_fail(rq, ERR_PLATFORM_AUTH_FAILED, "Zoom refused the server's credentials");
-	root = parse_body(res);
-	msg = json_string_value(json_object_get(root, "message"));
-	snprintf(text, sizeof(text), "Zoom could not %s: %s", doing, msg != NULL ? msg : "refused");
-	text[utf8_cut(text, sizeof(text) - 2)] = '\0';     /* no character cut in half */
 	json_decref(root);
-	return request_fail(rq, ERR_PLATFORM_ERROR, arena_strdup(rq->arena, text));
+	return e;
 }
 
 static bool
@@ -361,21 +327,6 @@ charge_daily(struct provider_ctx *c)
 /* --- meeting objects ------------------------------------------------------ */
 
 static const char *
-jstr(struct provider_ctx *c, json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	char num[32];
-
-	if (json_is_string(v) && json_string_length(v) > 0)
-		return arena_strdup(c->rq->arena, json_string_value(v));
-	if (json_is_integer(v)) {
-		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
-		return arena_strdup(c->rq->arena, num);
-	}
-	return NULL;
-}
-
-static const char *
 status_word(const char *zoom)
 {
 	if (zoom == NULL)
@@ -396,21 +347,21 @@ read_meeting(struct provider_ctx *c, json_t *o, struct remote_meeting *out)
 	json_t *settings = json_object_get(o, "settings"), *dial, *dur;
 
 	remote_meeting_init(out);
-	out->remote_id = jstr(c, o, "id");
+	out->remote_id = provider_json_text(c->rq, o, "id");
 	if (!numeric_id(out->remote_id))
 		return request_fail(c->rq, ERR_PLATFORM_ERROR, "Zoom answered without a meeting id");
-	out->remote_uuid = jstr(c, o, "uuid");
-	out->join_url = jstr(c, o, "join_url");
-	out->host_url = jstr(c, o, "start_url");
-	out->passcode = jstr(c, o, "password");
-	out->host_key = jstr(c, o, "host_key");
+	out->remote_uuid = provider_json_text(c->rq, o, "uuid");
+	out->join_url = provider_json_text(c->rq, o, "join_url");
+	out->host_url = provider_json_text(c->rq, o, "start_url");
+	out->passcode = provider_json_text(c->rq, o, "password");
+	out->host_key = provider_json_text(c->rq, o, "host_key");
 	dial = json_array_get(json_object_get(settings, "global_dial_in_numbers"), 0);
-	out->dial_in_number = jstr(c, dial, "number");
-	out->dial_in_password = jstr(c, o, "pstn_password");
+	out->dial_in_number = provider_json_text(c->rq, dial, "number");
+	out->dial_in_password = provider_json_text(c->rq, o, "pstn_password");
 	if (out->dial_in_password == NULL)
-		out->dial_in_password = jstr(c, o, "h323_password");
+		out->dial_in_password = provider_json_text(c->rq, o, "h323_password");
 	out->status = status_word(json_string_value(json_object_get(o, "status")));
-	out->start_time = jstr(c, o, "start_time");
+	out->start_time = provider_json_text(c->rq, o, "start_time");
 	dur = json_object_get(o, "duration");
 	out->duration_min = json_is_integer(dur) ? json_integer_value(dur) : 0;
 	return ERR_OK;
@@ -420,29 +371,7 @@ read_meeting(struct provider_ctx *c, json_t *o, struct remote_meeting *out)
 static enum err
 answer_meeting(struct provider_ctx *c, const struct http_result *res, struct remote_meeting *out)
 {
-	json_t *root = parse_body(res);
-	enum err e;
-
-	if (!json_is_object(root))
-		e = request_fail(c->rq, ERR_PLATFORM_ERROR, "Zoom's answer was not a meeting");
-	else
-		e = read_meeting(c, root, out);
-	json_decref(root);
-	return e;
-}
-
-/* Cuts s to at most max bytes on a UTF-8 character boundary. */
-static size_t
-utf8_cut(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n <= max)
-		return n;
-	n = max;
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
-	return n;
+	return provider_read_answer(c, res, "Zoom", read_meeting, out);
 }
 
 /* The body of a create or update: our fields only, Zoom keeps the rest. */
@@ -523,7 +452,7 @@ get_meeting(struct provider_ctx *c, const char *remote_id, struct remote_meeting
  * id, or NULL if Zoom has none; an error (or a list too long to read to
  * its end) leaves the outcome unknown. */
 static enum err
-find_marked(struct provider_ctx *c, const char *meeting_id, const char **found)
+find_marked(struct provider_ctx *c, const struct remote_spec *s, const char **found)
 {
 	const char *next = NULL, *base = user_path(c, "/meetings?type=scheduled&page_size=300");
 	char marker[64];
@@ -538,7 +467,7 @@ find_marked(struct provider_ctx *c, const char *meeting_id, const char **found)
 	*found = NULL;
 	if (base == NULL)
 		return ERR_NOMEM;
-	snprintf(marker, sizeof(marker), MARKER "%s", meeting_id);
+	snprintf(marker, sizeof(marker), MARKER "%s", s->meeting_id);
 	for (page = 0; page < LIST_PAGES_MAX && *found == NULL; page++) {
 		buf_init(&path, 4096);
 		buf_puts(&path, base);
@@ -554,14 +483,14 @@ find_marked(struct provider_ctx *c, const char *meeting_id, const char **found)
 			http_result_free(&res);
 			return e;
 		}
-		root = parse_body(&res);
+		root = provider_body_json(&res);
 		http_result_free(&res);
 		list = json_object_get(root, "meetings");
 		for (i = 0; i < json_array_size(list) && *found == NULL; i++) {
 			m = json_array_get(list, i);
 			agenda = json_string_value(json_object_get(m, "agenda"));
 			if (agenda != NULL && strstr(agenda, marker) != NULL)
-				*found = jstr(c, m, "id");
+				*found = provider_json_text(c->rq, m, "id");
 		}
 		next = json_string_value(json_object_get(root, "next_page_token"));
 		next = next != NULL && next[0] != '\0' ? arena_strdup(c->rq->arena, next) : NULL;
@@ -572,24 +501,25 @@ find_marked(struct provider_ctx *c, const char *meeting_id, const char **found)
 	return *found != NULL ? ERR_OK : ERR_PLATFORM_UNAVAILABLE;
 }
 
+/* The POST of a marked create. */
+struct zoom_post {
+	const char *path, *body;
+};
+
 /* One POST; *unknown says whether Zoom may have created it anyway. */
 static enum err
-post_create(struct provider_ctx *c, const char *path, const char *body, struct remote_meeting *out,
-    bool *unknown)
+post_create(struct provider_ctx *c, const void *arg, struct remote_meeting *out, bool *unknown)
 {
+	const struct zoom_post *p = arg;
 	struct http_result res;
 	enum err e;
 
+	e = api_call(c, HV_POST, p->path, p->body, "zoom.create", false, &res);
 	*unknown = false;
-	e = api_call(c, HV_POST, path, body, "zoom.create", false, &res);
 	if (e == ERR_OK && (res.status == 201 || res.status == 200))
 		e = answer_meeting(c, &res, out);
-	else if (e == ERR_OK) {
-		*unknown = res.status >= 500;
+	else if ((*unknown = provider_outcome_unknown(e, &res)), e == ERR_OK)
 		e = api_error(c, &res, "create the meeting");
-	} else {
-		*unknown = res.sent && (e == ERR_PLATFORM_TIMEOUT || e == ERR_PLATFORM_UNAVAILABLE);
-	}
 	http_result_free(&res);
 	return e;
 }
@@ -597,35 +527,15 @@ post_create(struct provider_ctx *c, const char *path, const char *body, struct r
 static enum err
 create(struct provider_ctx *c, const struct remote_spec *s, struct remote_meeting *out)
 {
-	const char *path = user_path(c, "/meetings"), *body = meeting_body(c, s), *found, *msg;
-	bool unknown;
-	int attempt;
-	enum err e, le;
+	struct zoom_post p = { user_path(c, "/meetings"), meeting_body(c, s) };
+	const struct marked_create m = {
+		.platform = "zoom", .charge = charge_daily, .post = post_create, .find = find_marked,
+		.get = get_meeting, .arg = &p,
+	};
 
-	remote_meeting_init(out);
-	if (path == NULL || body == NULL)
+	if (p.path == NULL || p.body == NULL)
 		return ERR_NOMEM;
-	/* at most two POSTs, each followed by a look when its outcome is unknown */
-	for (attempt = 0; attempt < 2; attempt++) {
-		if ((e = charge_daily(c)) != ERR_OK)
-			return e;
-		if ((e = post_create(c, path, body, out, &unknown)) == ERR_OK || !unknown)
-			return e;
-		/* the answer was lost: did Zoom create it? */
-		log_msg(LOG_WARN, "zoom", "create of %s had no clear answer; reconciling", s->meeting_id);
-		msg = c->rq->err.message;
-		if ((le = find_marked(c, s->meeting_id, &found)) != ERR_OK) {
-			c->rq->err.message = msg;
-			return e;
-		}
-		if (found != NULL) {
-			log_msg(LOG_INFO, "zoom", "adopting the Zoom meeting created for %s", s->meeting_id);
-			c->rq->err.message = NULL;
-			return get_meeting(c, found, out);
-		}
-		c->rq->err.message = attempt == 0 ? NULL : msg;
-	}
-	return e;
+	return provider_create_marked(c, s, &m, out);
 }
 
 static enum err
@@ -705,7 +615,7 @@ zoom_user_meetings(struct provider_ctx *c, const char *query, json_t **out)
 	e = api_call(c, HV_GET, path, NULL, "zoom.user_list", true, &res);
 	if (e == ERR_OK && res.status != 200)
 		e = api_error(c, &res, "list the meetings");
-	if (e == ERR_OK && !json_is_object(*out = parse_body(&res))) {
+	if (e == ERR_OK && !json_is_object(*out = provider_body_json(&res))) {
 		json_decref(*out);
 		*out = NULL;
 		e = request_fail(c->rq, ERR_PLATFORM_ERROR, "Zoom's answer was not a meeting list");
