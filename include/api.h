@@ -55,6 +55,7 @@ enum err zoom_webhook(struct request *rq, struct response *rs);
 enum err zoom_auth_start(struct request *rq, struct response *rs);
 enum err zoom_auth_callback(struct request *rq, struct response *rs);
 enum err zoom_user_meetings_list(struct request *rq, struct response *rs);
+enum err zoom_user_meeting_create(struct request *rq, struct response *rs);
 /* google: 000 proxy face */
 enum err proxy_google_create(struct request *rq, struct response *rs);
 /* platforms list, room tokens (LiveKit, Jitsi), 003 provider webhooks */

@@ -43,6 +43,8 @@ void jw_kstr(struct jsonw *w, const char *key, const char *s);
 void jw_kint(struct jsonw *w, const char *key, int64_t v);
 void jw_kbool(struct jsonw *w, const char *key, bool v);
 void jw_knull(struct jsonw *w, const char *key);
+/* key: s, or null when s is NULL. */
+void jw_kstr_or_null(struct jsonw *w, const char *key, const char *s);
 
 /* Appends `s` escaped as the inside of a JSON string (no quotes). */
 void jw_escape(struct buf *out, const char *s, size_t n);

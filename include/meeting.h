@@ -54,6 +54,7 @@ struct meeting {
 	const char *remote_status;      /* as last read from the platform */
 	int64_t remote_age_s;           /* since it was read; -1 never */
 	const char *recording_url;
+	const char *remote_account;     /* whose connected account holds it (002); NULL: the server's */
 };
 
 const char *meeting_status_name(enum meeting_status s);

@@ -15,10 +15,12 @@
 #include "idempotency.h"
 #include "rand.h"
 #include "request.h"
+#include "validate.h"
 
 /* A meeting to create, validated. Strings are arena-owned. */
 struct new_meeting {
 	const char *title, *description, *platform, *timezone, *event_id;
+	const char *remote_account;     /* on this user's connected account (002); NULL: the server's */
 	int64_t scheduled_ms, duration, participant_limit;
 	bool require_password, waiting_room;
 };
@@ -37,6 +39,15 @@ enum err meetings_parse_create(struct request *rq, enum create_face face, struct
 enum err meetings_create(struct request *rq, const struct new_meeting *nm, struct idem *idem,
     struct answer_out *out);
 enum err meetings_charge_platform(struct request *rq, const char *platform);
+/* For faces whose answer has another shape than 001's: charges the
+ * platform limit, creates through meetings_create (no Idempotency-Key
+ * replay) and loads the new meeting into m as its organizer sees it. */
+enum err meetings_create_for_face(struct request *rq, const struct new_meeting *nm, struct meeting *m);
+/* A meeting's start (ISO-8601 with an offset; not in the past beyond a
+ * five-minute grace; within ten years) and IANA zone, for faces that
+ * name them differently: failures recorded under the given names. */
+void meetings_check_when(struct request *rq, const char *start_name, const struct field_value *start,
+    const char *zone_name, const struct field_value *zone, int64_t *start_ms);
 
 /* The caller's meetings, MEETING_COLS rows (meeting_from_row). NULL filter
  * fields match anything; times are DATETIME text. */

@@ -17,17 +17,24 @@
 /* Fills the fields of a spec that come from the organizer's account. */
 enum err remote_spec_organizer(struct request *rq, struct remote_spec *s);
 
+/* Where a remote meeting is made: its platform and whose account holds it
+ * (a user id for a connected account of 002, NULL for the server's). */
+struct remote_target {
+	const struct provider *provider;
+	const char *account;
+};
+
 /* Commits a provisioning row keyed by s->meeting_id, then calls the
  * provider's create. On failure the row records why (state failed). */
-enum err remote_provision(struct request *rq, const struct provider *p, const struct remote_spec *s,
+enum err remote_provision(struct request *rq, const struct remote_target *t, const struct remote_spec *s,
     struct remote_meeting *out);
 /* Inside the create transaction: stores the platform's ids and links
- * (secrets sealed) and marks the provisioning row created. */
-enum err remote_record(struct request *rq, struct db *db, const char *meeting_id,
-    const struct remote_meeting *rm);
+ * (secrets sealed) and the account, and marks the provisioning row created. */
+enum err remote_record(struct request *rq, struct db *db, const struct remote_target *t,
+    const char *meeting_id, const struct remote_meeting *rm);
 /* Our write failed after the platform created the meeting: delete it
  * there, or mark the row orphaned and queue a provider.delete job. */
-void remote_compensate(struct request *rq, const struct provider *p, const char *meeting_id,
+void remote_compensate(struct request *rq, const struct remote_target *t, const char *meeting_id,
     const struct remote_meeting *rm);
 
 /* Before a local update/cancel/end of meeting m: the platform first. */

@@ -40,6 +40,9 @@ void resp_reset(struct response *rs);
 void resp_header(struct response *rs, const char *name, const char *value);
 /* Starts a success envelope and returns the writer positioned for `data`. */
 struct jsonw *resp_data(struct response *rs, int status, const char *message);
+/* Starts a bare JSON body (the faces of the source documents answer
+ * without meetd's envelope) and returns its writer. */
+struct jsonw *resp_json(struct response *rs, int status);
 /* Starts a non-JSON body (e.g. Prometheus text); write into rs->body. */
 struct buf *resp_raw(struct response *rs, int status, const char *content_type);
 /* Replaces whatever was written with the error envelope for e. */

@@ -86,6 +86,7 @@ enum stmt_id {
 	STMT_ZOOM_CONNECTION_PUT,
 	STMT_ZOOM_CONNECTION_REAUTH,
 	STMT_ZOOM_CONNECTION_GET,
+	STMT_ZOOM_USER_MEETINGS,
 	/* google */
 	/* teams and webex */
 	/* webhooks (003) and room tokens */

@@ -39,6 +39,10 @@ struct field_value {
 /* Validates rq->json (must be an object) against n specs into values[n]. */
 enum err validate_body(struct request *rq, const struct field_spec *specs, size_t n,
     struct field_value *values);
+/* Has a failure already been recorded for field `name`? */
+bool validate_failed(const struct request *rq, const char *name);
+/* A present string value copied into the request's arena; NULL if absent. */
+char *validate_dup(struct request *rq, const struct field_value *v);
 /* Number of Unicode code points in valid UTF-8. */
 size_t validate_utf8_chars(const char *s, size_t n);
 

@@ -1,18 +1,20 @@
 /*
- * zoom.h — what the Zoom provider offers beyond struct provider: calls on a
- * connected user's own account (002), with that user's rotating grant.
+ * zoom.h — 002's per-user Zoom accounts: whether the server can connect
+ * them, and whether the caller's is connected and still usable.
  */
 #ifndef MEETD_ZOOM_H
 #define MEETD_ZOOM_H
 
-#include <jansson.h>
+#include <stdbool.h>
 
-#include "provider.h"
+#include "config.h"
+#include "request.h"
 
-/* GET /users/me/meetings?<query> as c->acting_user (required). ERR_OK
- * gives Zoom's list object (caller json_decref()s). A user who never
- * connected: ERR_ZOOM_NOT_CONNECTED; a dead grant: ERR_ZOOM_REAUTH_REQUIRED
- * (and the connection is marked needs_reauth). */
-enum err zoom_user_meetings(struct provider_ctx *c, const char *query, json_t **out);
+/* A user OAuth app is configured (client id and secret). */
+bool zoom_user_oauth_configured(const struct config *cfg);
+
+/* ERR_OK if the caller connected a Zoom account whose grant still works;
+ * else ZOOM_NOT_CONFIGURED, ZOOM_NOT_CONNECTED or ZOOM_REAUTHORIZATION_REQUIRED. */
+enum err zoom_user_connected(struct request *rq);
 
 #endif

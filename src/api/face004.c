@@ -17,13 +17,6 @@
 
 #define MY_MEETINGS_MAX 500
 
-static struct jsonw *
-bare(struct response *rs, int status, struct jsonw *w)
-{
-	jw_init(w, resp_raw(rs, status, "application/json; charset=utf-8"));
-	return w;
-}
-
 /* POST /meetings/create {"title", optional description, scheduled_for,
  * duration, timezone, ...}: a native room, by default starting now for an
  * hour. */
@@ -35,7 +28,7 @@ face004_create(struct request *rq, struct response *rs)
 	struct meeting m;
 	struct idem idem;
 	const char *passcode, *token;
-	struct jsonw w;
+	struct jsonw *w;
 	bool replayed;
 	enum err e;
 
@@ -52,14 +45,14 @@ face004_create(struct request *rq, struct response *rs)
 	    (e = cred_open(rq, m.id, "passcode", &m.passcode_box, &passcode)) != ERR_OK ||
 	    (e = cred_open(rq, m.id, "invite", &m.invite_box, &token)) != ERR_OK)
 		return e;
-	bare(rs, 201, &w);
-	jw_obj_open(&w);
-	jw_kstr(&w, "meeting_id", m.code);
-	jw_kstr(&w, "title", m.title);
-	jw_kstr(&w, "password", passcode);
-	jw_kstr(&w, "invitation_token", token);
-	jw_kstr(&w, "created_at", m.created_at);
-	jw_obj_close(&w);
+	w = resp_json(rs, 201);
+	jw_obj_open(w);
+	jw_kstr(w, "meeting_id", m.code);
+	jw_kstr(w, "title", m.title);
+	jw_kstr(w, "password", passcode);
+	jw_kstr(w, "invitation_token", token);
+	jw_kstr(w, "created_at", m.created_at);
+	jw_obj_close(w);
 	return ERR_OK;
 }
 
@@ -68,19 +61,19 @@ enum err
 face004_invitation(struct request *rq, struct response *rs)
 {
 	struct invitation inv;
-	struct jsonw w;
+	struct jsonw *w;
 	enum err e;
 
 	if ((e = meetings_invitation(rq, rq->params[0], &inv)) != ERR_OK)
 		return e;
-	bare(rs, 200, &w);
-	jw_obj_open(&w);
-	jw_kstr(&w, "meeting_id", inv.code);
-	jw_kstr(&w, "title", inv.title);
-	jw_kstr(&w, "password", inv.passcode);
-	jw_kstr(&w, "host_id", inv.host_id);
-	jw_kstr(&w, "created_at", inv.created_at);
-	jw_obj_close(&w);
+	w = resp_json(rs, 200);
+	jw_obj_open(w);
+	jw_kstr(w, "meeting_id", inv.code);
+	jw_kstr(w, "title", inv.title);
+	jw_kstr(w, "password", inv.passcode);
+	jw_kstr(w, "host_id", inv.host_id);
+	jw_kstr(w, "created_at", inv.created_at);
+	jw_obj_close(w);
 	return ERR_OK;
 }
 
@@ -98,7 +91,7 @@ face004_join(struct request *rq, struct response *rs)
 	struct joined s;
 	struct meeting m;
 	const char *id;
-	struct jsonw w;
+	struct jsonw *w;
 	enum err e;
 
 	if ((e = validate_body(rq, join_fields, 2, v)) != ERR_OK)
@@ -113,14 +106,14 @@ face004_join(struct request *rq, struct response *rs)
 	if ((e = meetings_join(rq, id, &j, ERR_INVALID_MEETING_CREDENTIALS, &s)) != ERR_OK ||
 	    (e = meeting_load(rq, rq->app->db, id, false, &m)) != ERR_OK)
 		return e;
-	bare(rs, 200, &w);
-	jw_obj_open(&w);
-	jw_kstr(&w, "meeting_id", m.code);
-	jw_kstr(&w, "title", m.title);
-	jw_kstr(&w, "participant_id", s.participant_id);
-	jw_kstr(&w, "joined_at", s.joined_at);
-	jw_kstr(&w, "message", "Joined meeting");
-	jw_obj_close(&w);
+	w = resp_json(rs, 200);
+	jw_obj_open(w);
+	jw_kstr(w, "meeting_id", m.code);
+	jw_kstr(w, "title", m.title);
+	jw_kstr(w, "participant_id", s.participant_id);
+	jw_kstr(w, "joined_at", s.joined_at);
+	jw_kstr(w, "message", "Joined meeting");
+	jw_obj_close(w);
 	return ERR_OK;
 }
 
@@ -134,28 +127,28 @@ face004_my_meetings(struct request *rq, struct response *rs)
 	const char *passcode, *token;
 	struct db_rows rows;
 	struct meeting m;
-	struct jsonw w;
+	struct jsonw *w;
 	size_t i;
 	enum err e;
 
 	if ((e = meetings_list(rq, &f, &rows)) != ERR_OK)
 		return e;
-	bare(rs, 200, &w);
-	jw_arr_open(&w);
+	w = resp_json(rs, 200);
+	jw_arr_open(w);
 	for (i = 0; i < rows.nrows; i++) {
 		meeting_from_row(&rows, i, &m);
 		if ((e = cred_open(rq, m.id, "passcode", &m.passcode_box, &passcode)) != ERR_OK ||
 		    (e = cred_open(rq, m.id, "invite", &m.invite_box, &token)) != ERR_OK)
 			return e;
-		jw_obj_open(&w);
-		jw_kstr(&w, "meeting_id", m.code);
-		jw_kstr(&w, "title", m.title);
-		jw_kstr(&w, "password", passcode);
-		jw_kstr(&w, "invitation_token", token);
-		jw_kbool(&w, "is_active", m.status == MS_SCHEDULED || m.status == MS_STARTED);
-		jw_kstr(&w, "created_at", m.created_at);
-		jw_obj_close(&w);
+		jw_obj_open(w);
+		jw_kstr(w, "meeting_id", m.code);
+		jw_kstr(w, "title", m.title);
+		jw_kstr(w, "password", passcode);
+		jw_kstr(w, "invitation_token", token);
+		jw_kbool(w, "is_active", m.status == MS_SCHEDULED || m.status == MS_STARTED);
+		jw_kstr(w, "created_at", m.created_at);
+		jw_obj_close(w);
 	}
-	jw_arr_close(&w);
+	jw_arr_close(w);
 	return ERR_OK;
 }

@@ -79,22 +79,29 @@ static const struct field_spec update_fields[F_PLATFORM] = {
 	[F_WAITING_ROOM] = { "waiting_room", FT_BOOLEAN, 0, 0, 0 },
 };
 
-static char *
-dup_value(struct request *rq, const struct field_value *v)
-{
-	return v->present ? arena_strndup(rq->arena, v->s, v->len) : NULL;
-}
 
-/* Has validate_body() already recorded a failure for this field? */
-static bool
-field_failed(const struct request *rq, const char *name)
+void
+meetings_check_when(struct request *rq, const char *start_name, const struct field_value *start,
+    const char *zone_name, const struct field_value *zone, int64_t *start_ms)
 {
-	size_t i;
+	int64_t now = clock_wall_ms();
+	char *s;
 
-	for (i = 0; i < rq->err.nfields; i++)
-		if (strcmp(rq->err.field[i], name) == 0)
-			return true;
-	return false;
+	if (start->present && !validate_failed(rq, start_name)) {
+		s = validate_dup(rq, start);
+		if (s == NULL || !clock_parse_iso8601(s, start_ms))
+			request_field_error(rq, start_name,
+			    "must be an ISO-8601 date-time with an offset, such as 2026-01-15T10:00:00Z");
+		else if (*start_ms < now - PAST_GRACE_MS)
+			request_field_error(rq, start_name, "must not be in the past");
+		else if (*start_ms > clock_add_years_ms(now, FUTURE_MAX_YEARS))
+			request_field_error(rq, start_name, "must be within ten years");
+	}
+	if (zone->present && !validate_failed(rq, zone_name)) {
+		s = validate_dup(rq, zone);
+		if (s == NULL || !zone_exists(s))
+			request_field_error(rq, zone_name, "must be an IANA time zone such as Europe/Paris");
+	}
 }
 
 /* Field rules that a field_spec cannot say; every failure is recorded, so
@@ -102,24 +109,7 @@ field_failed(const struct request *rq, const char *name)
 static void
 check_time_fields(struct request *rq, const struct field_value *v, int64_t *sched_ms)
 {
-	int64_t now = clock_wall_ms();
-	char *s;
-
-	if (v[F_SCHEDULED_FOR].present && !field_failed(rq, "scheduled_for")) {
-		s = dup_value(rq, &v[F_SCHEDULED_FOR]);
-		if (s == NULL || !clock_parse_iso8601(s, sched_ms))
-			request_field_error(rq, "scheduled_for",
-			    "must be an ISO-8601 date-time with an offset, such as 2026-01-15T10:00:00Z");
-		else if (*sched_ms < now - PAST_GRACE_MS)
-			request_field_error(rq, "scheduled_for", "must not be in the past");
-		else if (*sched_ms > clock_add_years_ms(now, FUTURE_MAX_YEARS))
-			request_field_error(rq, "scheduled_for", "must be within ten years");
-	}
-	if (v[F_TIMEZONE].present && !field_failed(rq, "timezone")) {
-		s = dup_value(rq, &v[F_TIMEZONE]);
-		if (s == NULL || !zone_exists(s))
-			request_field_error(rq, "timezone", "must be an IANA time zone such as Europe/Paris");
-	}
+	meetings_check_when(rq, "scheduled_for", &v[F_SCHEDULED_FOR], "timezone", &v[F_TIMEZONE], sched_ms);
 }
 
 /* The answer of a write, rendered inside its transaction. */
@@ -180,7 +170,7 @@ struct create_tx {
 	size_t passcode_box_len, invite_box_len;
 	char sched_db[CLOCK_DB_LEN];
 	struct answer *answer;
-	const struct provider *provider;
+	struct remote_target target;    /* platform, and whose account */
 	struct remote_meeting remote;   /* what the platform gave */
 };
 
@@ -190,7 +180,7 @@ create_in_tx(struct db *db, void *ctx)
 	struct create_tx *t = ctx;
 	const struct new_meeting *nm = t->nm;
 	struct request *rq = t->rq;
-	const char *url = t->provider->create == NULL ?
+	const char *url = t->target.provider->create == NULL ?
 	    arena_printf(rq->arena, "%s/room/%s", rq->app->cfg->public_url, t->code) : t->remote.join_url;
 	char *event;
 	struct db_val p[17];
@@ -215,7 +205,8 @@ create_in_tx(struct db *db, void *ctx)
 	p[16] = DB_I64(nm->waiting_room);
 	if ((e = db_exec(db, STMT_MEETING_INSERT, p, 17, rq->arena, NULL, 0, NULL)) != ERR_OK)
 		return e;
-	if (t->provider->create != NULL && (e = remote_record(rq, db, t->id, &t->remote)) != ERR_OK)
+	if (t->target.provider->create != NULL &&
+	    (e = remote_record(rq, db, &t->target, t->id, &t->remote)) != ERR_OK)
 		return e;
 	p[0] = DB_STR(rq->who.subject);
 	p[1] = DB_STR("organizer");
@@ -256,7 +247,8 @@ meetings_create(struct request *rq, const struct new_meeting *nm, struct idem *i
 	t.rq = rq;
 	t.nm = nm;
 	t.idem = idem;
-	t.provider = pf;
+	t.target.provider = pf;
+	t.target.account = nm->remote_account;
 	clock_db_datetime(nm->scheduled_ms, t.sched_db);
 	ulid_new(t.id);
 	if (!cred_passcode(passcode) || !cred_invite_token(t.token))
@@ -272,14 +264,14 @@ meetings_create(struct request *rq, const struct new_meeting *nm, struct idem *i
 	spec.require_password = nm->require_password;
 	spec.waiting_room = nm->waiting_room;
 	if (pf->create != NULL && ((e = remote_spec_organizer(rq, &spec)) != ERR_OK ||
-	    (e = remote_provision(rq, pf, &spec, &t.remote)) != ERR_OK))
+	    (e = remote_provision(rq, &t.target, &spec, &t.remote)) != ERR_OK))
 		return e;
 	/* a platform's meeting carries the platform's passcode, or none */
 	room_passcode = pf->create == NULL ? passcode : t.remote.passcode;
 	if ((room_passcode != NULL &&
 	    (e = cred_seal(rq, t.id, "passcode", room_passcode, t.passcode_box, &t.passcode_box_len)) != ERR_OK) ||
 	    (e = cred_seal(rq, t.id, "invite", t.token, t.invite_box, &t.invite_box_len)) != ERR_OK) {
-		remote_compensate(rq, pf, t.id, &t.remote);
+		remote_compensate(rq, &t.target, t.id, &t.remote);
 		return e;
 	}
 	answer_init(&a);
@@ -296,7 +288,7 @@ meetings_create(struct request *rq, const struct new_meeting *nm, struct idem *i
 			break;
 	}
 	if (e != ERR_OK) {
-		remote_compensate(rq, pf, t.id, &t.remote);
+		remote_compensate(rq, &t.target, t.id, &t.remote);
 		buf_free(&a.data);
 		return e;
 	}
@@ -321,16 +313,16 @@ meetings_parse_create(struct request *rq, enum create_face face, struct new_meet
 		return e;       /* not an object: nothing more to say */
 	nm->scheduled_ms = clock_wall_ms();
 	check_time_fields(rq, v, &nm->scheduled_ms);
-	nm->platform = v[F_PLATFORM].present ? dup_value(rq, &v[F_PLATFORM]) : "native";
-	if (nm->platform != NULL && !field_failed(rq, "platform") && provider_find(nm->platform) == NULL)
+	nm->platform = v[F_PLATFORM].present ? validate_dup(rq, &v[F_PLATFORM]) : "native";
+	if (nm->platform != NULL && !validate_failed(rq, "platform") && provider_find(nm->platform) == NULL)
 		request_field_error(rq, "platform",
 		    "must be one of native, jitsi, zoom, google_meet, teams, webex, facetime, livekit");
 	if (rq->err.nfields > 0)
 		return ERR_VALIDATION_FAILED;
-	nm->title = dup_value(rq, &v[F_TITLE]);
-	nm->description = dup_value(rq, &v[F_DESCRIPTION]);
-	nm->timezone = v[F_TIMEZONE].present ? dup_value(rq, &v[F_TIMEZONE]) : "UTC";
-	nm->event_id = dup_value(rq, &v[F_EVENT_ID]);
+	nm->title = validate_dup(rq, &v[F_TITLE]);
+	nm->description = validate_dup(rq, &v[F_DESCRIPTION]);
+	nm->timezone = v[F_TIMEZONE].present ? validate_dup(rq, &v[F_TIMEZONE]) : "UTC";
+	nm->event_id = validate_dup(rq, &v[F_EVENT_ID]);
 	nm->duration = v[F_DURATION].present ? v[F_DURATION].i : 60;
 	nm->participant_limit = v[F_PARTICIPANT_LIMIT].present ? v[F_PARTICIPANT_LIMIT].i : 0;
 	nm->require_password = v[F_REQUIRE_PASSWORD].present ? v[F_REQUIRE_PASSWORD].b : true;
@@ -360,6 +352,21 @@ meetings_charge_platform(struct request *rq, const char *platform)
 	rq->retry_after_s = d.retry_after_s;
 	rq->err.limit = &rq->limit;
 	return request_fail(rq, ERR_RATE_LIMITED, "Meeting creation limit for this platform exceeded");
+}
+
+enum err
+meetings_create_for_face(struct request *rq, const struct new_meeting *nm, struct meeting *m)
+{
+	struct answer_out out;
+	struct idem idem;
+	enum err e;
+
+	memset(&idem, 0, sizeof(idem));
+	if ((e = meetings_charge_platform(rq, nm->platform)) != ERR_OK ||
+	    (e = meetings_create(rq, nm, &idem, &out)) != ERR_OK)
+		return e;
+	buf_free(&out.data);
+	return meeting_load(rq, rq->app->db, out.id, false, m);
 }
 
 enum err
@@ -563,11 +570,11 @@ update_in_tx(struct db *db, void *ctx)
 		return request_fail(rq, e, "The time of a meeting in progress cannot change");
 	if (v[F_SCHEDULED_FOR].present)
 		clock_db_datetime(t->sched_ms, sched);
-	p[0] = DB_STR(v[F_TITLE].present ? dup_value(rq, &v[F_TITLE]) : m.title);
-	p[1] = DB_STR(v[F_DESCRIPTION].present ? dup_value(rq, &v[F_DESCRIPTION]) : m.description);
+	p[0] = DB_STR(v[F_TITLE].present ? validate_dup(rq, &v[F_TITLE]) : m.title);
+	p[1] = DB_STR(v[F_DESCRIPTION].present ? validate_dup(rq, &v[F_DESCRIPTION]) : m.description);
 	p[2] = DB_STR(v[F_SCHEDULED_FOR].present ? sched : m.scheduled_for_db);
 	p[3] = DB_I64(v[F_DURATION].present ? v[F_DURATION].i : m.duration);
-	p[4] = DB_STR(v[F_TIMEZONE].present ? dup_value(rq, &v[F_TIMEZONE]) : m.timezone);
+	p[4] = DB_STR(v[F_TIMEZONE].present ? validate_dup(rq, &v[F_TIMEZONE]) : m.timezone);
 	p[5] = v[F_PARTICIPANT_LIMIT].present ? DB_I64(v[F_PARTICIPANT_LIMIT].i) :
 	    m.participant_limit > 0 ? DB_I64(m.participant_limit) : DB_NULL;
 	p[6] = DB_I64(v[F_REQUIRE_PASSWORD].present ? v[F_REQUIRE_PASSWORD].b : m.require_password);
@@ -622,9 +629,9 @@ update_remote(struct request *rq, const struct field_value *v, int64_t sched_ms)
 		return request_fail(rq, e, "The time of a meeting in progress cannot change");
 	memset(&s, 0, sizeof(s));
 	s.meeting_id = m.id;
-	s.title = v[F_TITLE].present ? dup_value(rq, &v[F_TITLE]) : m.title;
-	s.description = v[F_DESCRIPTION].present ? dup_value(rq, &v[F_DESCRIPTION]) : m.description;
-	s.timezone = v[F_TIMEZONE].present ? dup_value(rq, &v[F_TIMEZONE]) : m.timezone;
+	s.title = v[F_TITLE].present ? validate_dup(rq, &v[F_TITLE]) : m.title;
+	s.description = v[F_DESCRIPTION].present ? validate_dup(rq, &v[F_DESCRIPTION]) : m.description;
+	s.timezone = v[F_TIMEZONE].present ? validate_dup(rq, &v[F_TIMEZONE]) : m.timezone;
 	if (v[F_SCHEDULED_FOR].present)
 		s.start_ms = sched_ms;
 	else if (!clock_parse_iso8601(m.scheduled_for, &s.start_ms))
@@ -1001,7 +1008,7 @@ api_meeting_member_set(struct request *rq, struct response *rs)
 
 	if ((e = validate_body(rq, member_fields, 1, v)) != ERR_OK)
 		return e;
-	t.role = dup_value(rq, &v[0]);
+	t.role = validate_dup(rq, &v[0]);
 	r = member_role_parse(t.role);
 	if (r != ROLE_CO_HOST && r != ROLE_PARTICIPANT && r != ROLE_GUEST)
 		return request_field_error(rq, "role", "must be co_host, participant or guest");

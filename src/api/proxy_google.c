@@ -87,11 +87,9 @@ enum err
 proxy_google_create(struct request *rq, struct response *rs)
 {
 	struct new_meeting nm;
-	struct answer_out out;
 	struct meeting m;
-	struct idem idem;
 	const char *code;
-	struct jsonw w;
+	struct jsonw *w;
 	enum err e;
 
 	/* an unconfigured platform answers 503 whatever the body */
@@ -99,23 +97,17 @@ proxy_google_create(struct request *rq, struct response *rs)
 		return e;
 	if ((e = parse_body(rq, &nm)) != ERR_OK)
 		return e;
-	/* no Idempotency-Key replay on this face: its answer has another shape */
-	memset(&idem, 0, sizeof(idem));
-	if ((e = meetings_charge_platform(rq, nm.platform)) != ERR_OK ||
-	    (e = meetings_create(rq, &nm, &idem, &out)) != ERR_OK)
-		return e;
-	buf_free(&out.data);
-	if ((e = meeting_load(rq, rq->app->db, out.id, false, &m)) != ERR_OK)
+	if ((e = meetings_create_for_face(rq, &nm, &m)) != ERR_OK)
 		return e;
 	code = meet_code(m.meeting_url);
-	jw_init(&w, resp_raw(rs, 200, "application/json; charset=utf-8"));
-	jw_obj_open(&w);
-	jw_kstr(&w, "meetingUrl", m.meeting_url);
+	w = resp_json(rs, 200);
+	jw_obj_open(w);
+	jw_kstr(w, "meetingUrl", m.meeting_url);
 	if (code != NULL) {
-		jw_key(&w, "meetingCode");
-		jw_strn(&w, code, strcspn(code, "?#"));
+		jw_key(w, "meetingCode");
+		jw_strn(w, code, strcspn(code, "?#"));
 	} else
-		jw_knull(&w, "meetingCode");
-	jw_obj_close(&w);
+		jw_knull(w, "meetingCode");
+	jw_obj_close(w);
 	return ERR_OK;
 }

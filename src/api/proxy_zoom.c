@@ -19,10 +19,6 @@
 #include "provider.h"
 #include "remote.h"
 #include "validate.h"
-#include "zone.h"
-
-#define PAST_GRACE_MS (5 * 60 * 1000)
-#define FUTURE_MAX_YEARS 10
 
 enum {
 	P_TITLE, P_DESCRIPTION, P_SCHEDULED_FOR, P_DURATION, P_TIMEZONE, P_PARTICIPANT_LIMIT,
@@ -41,36 +37,10 @@ static const struct field_spec create_fields[P_NFIELDS] = {
 	[P_WAITING_ROOM] = { "waitingRoom", FT_BOOLEAN, 0, 0, 0 },
 };
 
-static struct jsonw *
-bare(struct response *rs, int status, struct jsonw *w)
-{
-	jw_init(w, resp_raw(rs, status, "application/json; charset=utf-8"));
-	return w;
-}
-
-static const char *
-dup(struct request *rq, const struct field_value *v)
-{
-	return v->present ? arena_strndup(rq->arena, v->s, v->len) : NULL;
-}
-
-static bool
-failed(const struct request *rq, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < rq->err.nfields; i++)
-		if (strcmp(rq->err.field[i], name) == 0)
-			return true;
-	return false;
-}
-
 static enum err
 parse_create(struct request *rq, struct new_meeting *nm)
 {
 	struct field_value v[P_NFIELDS];
-	int64_t now = clock_wall_ms();
-	const char *s;
 	enum err e;
 
 	memset(nm, 0, sizeof(*nm));
@@ -78,41 +48,19 @@ parse_create(struct request *rq, struct new_meeting *nm)
 	e = validate_body(rq, create_fields, P_NFIELDS, v);
 	if (e != ERR_OK && (e != ERR_VALIDATION_FAILED || rq->err.nfields == 0))
 		return e;
-	if (v[P_SCHEDULED_FOR].present && !failed(rq, "scheduledFor")) {
-		s = dup(rq, &v[P_SCHEDULED_FOR]);
-		if (s == NULL || !clock_parse_iso8601(s, &nm->scheduled_ms))
-			request_field_error(rq, "scheduledFor",
-			    "must be an ISO-8601 date-time with an offset, such as 2026-01-15T10:00:00Z");
-		else if (nm->scheduled_ms < now - PAST_GRACE_MS)
-			request_field_error(rq, "scheduledFor", "must not be in the past");
-		else if (nm->scheduled_ms > clock_add_years_ms(now, FUTURE_MAX_YEARS))
-			request_field_error(rq, "scheduledFor", "must be within ten years");
-	}
-	if (v[P_TIMEZONE].present && !failed(rq, "timezone")) {
-		s = dup(rq, &v[P_TIMEZONE]);
-		if (s == NULL || !zone_exists(s))
-			request_field_error(rq, "timezone", "must be an IANA time zone such as Europe/Paris");
-	}
+	meetings_check_when(rq, "scheduledFor", &v[P_SCHEDULED_FOR], "timezone", &v[P_TIMEZONE],
+	    &nm->scheduled_ms);
 	if (rq->err.nfields > 0)
 		return ERR_VALIDATION_FAILED;
 	nm->platform = "zoom";
-	nm->title = dup(rq, &v[P_TITLE]);
-	nm->description = dup(rq, &v[P_DESCRIPTION]);
-	nm->timezone = v[P_TIMEZONE].present ? dup(rq, &v[P_TIMEZONE]) : "UTC";
+	nm->title = validate_dup(rq, &v[P_TITLE]);
+	nm->description = validate_dup(rq, &v[P_DESCRIPTION]);
+	nm->timezone = v[P_TIMEZONE].present ? validate_dup(rq, &v[P_TIMEZONE]) : "UTC";
 	nm->duration = v[P_DURATION].i;
 	nm->participant_limit = v[P_PARTICIPANT_LIMIT].present ? v[P_PARTICIPANT_LIMIT].i : 0;
 	nm->require_password = v[P_REQUIRE_PASSWORD].present ? v[P_REQUIRE_PASSWORD].b : true;
 	nm->waiting_room = v[P_WAITING_ROOM].present ? v[P_WAITING_ROOM].b : true;
 	return ERR_OK;
-}
-
-static void
-kstr_or_null(struct jsonw *w, const char *key, const char *s)
-{
-	if (s != NULL)
-		jw_kstr(w, key, s);
-	else
-		jw_knull(w, key);
 }
 
 /* POST /api/meetings/proxy/zoom/create */
@@ -121,38 +69,30 @@ proxy_zoom_create(struct request *rq, struct response *rs)
 {
 	const char *passcode, *host_url, *host_key, *dial_pw;
 	struct new_meeting nm;
-	struct answer_out out;
 	struct meeting m;
-	struct idem idem;
-	struct jsonw w;
+	struct jsonw *w;
 	enum err e;
 
 	if ((e = provider_ready(&provider_zoom, rq->app->cfg)) != ERR_OK)
 		return e;
 	if ((e = parse_create(rq, &nm)) != ERR_OK)
 		return e;
-	/* no Idempotency-Key replay on this face: its answer has another shape */
-	memset(&idem, 0, sizeof(idem));
-	if ((e = meetings_charge_platform(rq, nm.platform)) != ERR_OK ||
-	    (e = meetings_create(rq, &nm, &idem, &out)) != ERR_OK)
-		return e;
-	buf_free(&out.data);
-	if ((e = meeting_load(rq, rq->app->db, out.id, false, &m)) != ERR_OK ||
+	if ((e = meetings_create_for_face(rq, &nm, &m)) != ERR_OK ||
 	    (e = cred_open(rq, m.id, "passcode", &m.passcode_box, &passcode)) != ERR_OK ||
 	    (e = cred_open(rq, m.id, "host_url", &m.host_url_box, &host_url)) != ERR_OK ||
 	    (e = cred_open(rq, m.id, "host_key", &m.host_key_box, &host_key)) != ERR_OK ||
 	    (e = cred_open(rq, m.id, "dial_in_password", &m.dial_in_password_box, &dial_pw)) != ERR_OK)
 		return e;
-	bare(rs, 200, &w);
-	jw_obj_open(&w);
-	kstr_or_null(&w, "meetingId", m.platform_meeting_id);
-	kstr_or_null(&w, "joinUrl", m.meeting_url);
-	kstr_or_null(&w, "password", passcode);
-	kstr_or_null(&w, "hostUrl", host_url);
-	kstr_or_null(&w, "hostKey", host_key);
-	kstr_or_null(&w, "dialInNumber", m.dial_in_number);
-	kstr_or_null(&w, "dialInPassword", dial_pw);
-	jw_obj_close(&w);
+	w = resp_json(rs, 200);
+	jw_obj_open(w);
+	jw_kstr_or_null(w, "meetingId", m.platform_meeting_id);
+	jw_kstr_or_null(w, "joinUrl", m.meeting_url);
+	jw_kstr_or_null(w, "password", passcode);
+	jw_kstr_or_null(w, "hostUrl", host_url);
+	jw_kstr_or_null(w, "hostKey", host_key);
+	jw_kstr_or_null(w, "dialInNumber", m.dial_in_number);
+	jw_kstr_or_null(w, "dialInPassword", dial_pw);
+	jw_obj_close(w);
 	return ERR_OK;
 }
 
@@ -185,7 +125,7 @@ proxy_zoom_cancel(struct request *rq, struct response *rs)
 {
 	const char *zoom_id = rq->params[0];
 	struct meeting m;
-	struct jsonw w;
+	struct jsonw *w;
 	char msg[128];
 	enum err e;
 
@@ -195,11 +135,11 @@ proxy_zoom_cancel(struct request *rq, struct response *rs)
 	if ((e = api_meeting_cancel(rq, rs)) != ERR_OK)
 		return e;
 	snprintf(msg, sizeof(msg), "Meeting %s cancelled successfully", zoom_id);
-	bare(rs, 200, &w);
-	jw_obj_open(&w);
-	jw_kbool(&w, "success", true);
-	jw_kstr(&w, "message", msg);
-	jw_obj_close(&w);
+	w = resp_json(rs, 200);
+	jw_obj_open(w);
+	jw_kbool(w, "success", true);
+	jw_kstr(w, "message", msg);
+	jw_obj_close(w);
 	return ERR_OK;
 }
 
@@ -212,7 +152,7 @@ proxy_zoom_status(struct request *rq, struct response *rs)
 	struct db_rows rows;
 	struct meeting m;
 	struct db_val p;
-	struct jsonw w;
+	struct jsonw *w;
 	const char *status;
 	int64_t ms, count = 0;
 	enum err e;
@@ -233,13 +173,13 @@ proxy_zoom_status(struct request *rq, struct response *rs)
 	if (!clock_parse_iso8601(m.scheduled_for, &ms))
 		return ERR_INTERNAL;
 	clock_iso8601(ms / 1000, start);
-	bare(rs, 200, &w);
-	jw_obj_open(&w);
-	jw_kstr(&w, "meetingId", m.platform_meeting_id);
-	jw_kstr(&w, "status", status);
-	jw_kstr(&w, "startTime", start);
-	jw_kint(&w, "duration", m.duration);
-	jw_kint(&w, "participantCount", count);
-	jw_obj_close(&w);
+	w = resp_json(rs, 200);
+	jw_obj_open(w);
+	jw_kstr(w, "meetingId", m.platform_meeting_id);
+	jw_kstr(w, "status", status);
+	jw_kstr(w, "startTime", start);
+	jw_kint(w, "duration", m.duration);
+	jw_kint(w, "participantCount", count);
+	jw_obj_close(w);
 	return ERR_OK;
 }

@@ -50,6 +50,7 @@ const struct route routes[] = {
 	{ M_GET,    "/api/zoom/auth",            zoom_auth_start,    AUTH_USER, LIMIT_NONE, FACE_V1, "zoom_auth" },
 	{ M_GET,    "/api/zoom/auth/callback",   zoom_auth_callback, AUTH_NONE, LIMIT_NONE, FACE_V1, "zoom_auth_callback" },
 	{ M_GET,    "/api/zoom/meetings",        zoom_user_meetings_list, AUTH_USER, LIMIT_STATUS, FACE_V1, "zoom_user_meetings" },
+	{ M_POST,   "/api/zoom/meetings",        zoom_user_meeting_create, AUTH_USER, LIMIT_MEETING, FACE_V1, "zoom_user_meeting_create" },
 	/* google: 000 proxy face */
 	{ M_POST,   "/api/meetings/proxy/google-meet/create", proxy_google_create, AUTH_USER, LIMIT_MEETING, FACE_V1, "proxy_google_create" },
 	/* platforms list, room tokens (LiveKit, Jitsi), 003 provider webhooks */

@@ -1,6 +1,7 @@
 /* validate.c — see validate.h. Jansson has already rejected invalid UTF-8. */
 #include <string.h>
 
+#include "arena.h"
 #include "validate.h"
 
 size_t
@@ -119,4 +120,21 @@ validate_body(struct request *rq, const struct field_spec *specs, size_t n,
 		out->present = true;
 	}
 	return bad ? ERR_VALIDATION_FAILED : ERR_OK;
+}
+
+bool
+validate_failed(const struct request *rq, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rq->err.nfields; i++)
+		if (strcmp(rq->err.field[i], name) == 0)
+			return true;
+	return false;
+}
+
+char *
+validate_dup(struct request *rq, const struct field_value *v)
+{
+	return v->present ? arena_strndup(rq->arena, v->s, v->len) : NULL;
 }

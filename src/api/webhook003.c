@@ -297,7 +297,7 @@ enum err
 webhook003_meeting(struct request *rq, struct response *rs)
 {
 	struct delivery d;
-	struct jsonw w;
+	struct jsonw *w;
 	void *ctx[2];
 	enum err e;
 
@@ -309,13 +309,13 @@ webhook003_meeting(struct request *rq, struct response *rs)
 	ctx[1] = &d;
 	if ((e = db_tx(rq->app->db, apply_in_tx, ctx)) != ERR_OK)
 		return e;
-	jw_init(&w, resp_raw(rs, 200, "application/json; charset=utf-8"));
-	jw_obj_open(&w);
-	jw_kbool(&w, "success", true);
-	jw_kstr(&w, "event", d.event_name);
-	jw_kstr(&w, "meeting_id", d.duplicate ? NULL : d.found_id);
-	jw_kbool(&w, "duplicate", d.duplicate);
-	jw_kbool(&w, "applied", d.applied);
-	jw_obj_close(&w);
+	w = resp_json(rs, 200);
+	jw_obj_open(w);
+	jw_kbool(w, "success", true);
+	jw_kstr(w, "event", d.event_name);
+	jw_kstr(w, "meeting_id", d.duplicate ? NULL : d.found_id);
+	jw_kbool(w, "duplicate", d.duplicate);
+	jw_kbool(w, "applied", d.applied);
+	jw_obj_close(w);
 	return ERR_OK;
 }

@@ -31,10 +31,26 @@
 #define STATE_TTL_S 600
 #define STATE_MAX 200
 
-static bool
-user_oauth_configured(const struct config *cfg)
+bool
+zoom_user_oauth_configured(const struct config *cfg)
 {
 	return cfg->zoom_client_id != NULL && cfg->zoom_client_secret.data != NULL;
+}
+
+enum err
+zoom_user_connected(struct request *rq)
+{
+	struct db_val p = DB_STR(rq->who.subject);
+	struct db_rows rows;
+	enum err e;
+
+	if (!zoom_user_oauth_configured(rq->app->cfg))
+		return ERR_ZOOM_NOT_CONFIGURED;
+	if ((e = db_exec(rq->app->db, STMT_ZOOM_CONNECTION_GET, &p, 1, rq->arena, &rows, 1, NULL)) != ERR_OK)
+		return e;
+	if (rows.nrows == 0)
+		return ERR_ZOOM_NOT_CONNECTED;
+	return strcmp(db_cell(&rows, 0, 0), "active") == 0 ? ERR_OK : ERR_ZOOM_REAUTH_REQUIRED;
 }
 
 static const char *
@@ -93,7 +109,7 @@ zoom_auth_start(struct request *rq, struct response *rs)
 	struct buf url;
 	size_t i;
 
-	if (!user_oauth_configured(cfg))
+	if (!zoom_user_oauth_configured(cfg))
 		return ERR_ZOOM_NOT_CONFIGURED;
 	if (!rand_bytes(nonce, sizeof(nonce)))
 		return ERR_INTERNAL;
@@ -217,7 +233,7 @@ zoom_auth_callback(struct request *rq, struct response *rs)
 	struct jsonw *w;
 	enum err e;
 
-	if (!user_oauth_configured(rq->app->cfg))
+	if (!zoom_user_oauth_configured(rq->app->cfg))
 		return ERR_ZOOM_NOT_CONFIGURED;
 	if ((e = state_check(rq, request_query(rq, "state"), &user)) != ERR_OK)
 		return e;
@@ -238,86 +254,5 @@ zoom_auth_callback(struct request *rq, struct response *rs)
 	jw_kbool(w, "connected", true);
 	jw_kstr(w, "status", "active");
 	jw_obj_close(w);
-	return ERR_OK;
-}
-
-static bool
-is_date(const char *s)
-{
-	char full[32];
-	int64_t ms;
-
-	if (s == NULL || strlen(s) != 10)
-		return false;
-	snprintf(full, sizeof(full), "%sT00:00:00Z", s);
-	return clock_parse_iso8601(full, &ms);
-}
-
-/* GET /api/zoom/meetings?status=&startDate=&endDate=: the meetings of the
- * caller's own Zoom account. */
-enum err
-zoom_user_meetings_list(struct request *rq, struct response *rs)
-{
-	const char *status = request_query(rq, "status"), *from = request_query(rq, "startDate");
-	const char *to = request_query(rq, "endDate"), *type = "scheduled", *query;
-	struct provider_ctx c = { .rq = rq, .acting_user = rq->who.subject };
-	struct db_val p = DB_STR(rq->who.subject);
-	struct db_rows rows;
-	json_t *list, *m;
-	struct jsonw *w;
-	const char *zs;
-	size_t i;
-	enum err e;
-
-	if (!user_oauth_configured(rq->app->cfg))
-		return ERR_ZOOM_NOT_CONFIGURED;
-	if (status != NULL && strcmp(status, "scheduled") != 0 && strcmp(status, "started") != 0)
-		request_field_error(rq, "status", "must be scheduled or started");
-	if (from != NULL && !is_date(from))
-		request_field_error(rq, "startDate", "must be a date such as 2026-01-15");
-	if (to != NULL && !is_date(to))
-		request_field_error(rq, "endDate", "must be a date such as 2026-01-15");
-	if (rq->err.nfields > 0)
-		return ERR_VALIDATION_FAILED;
-	if (status != NULL && strcmp(status, "started") == 0)
-		type = "live";
-	if ((e = db_exec(rq->app->db, STMT_ZOOM_CONNECTION_GET, &p, 1, rq->arena, &rows, 1, NULL)) != ERR_OK)
-		return e;
-	if (rows.nrows == 0)
-		return ERR_ZOOM_NOT_CONNECTED;
-	if (strcmp(db_cell(&rows, 0, 0), "active") != 0)
-		return ERR_ZOOM_REAUTH_REQUIRED;
-	query = arena_printf(rq->arena, "type=%s&page_size=300%s%s%s%s", type, from != NULL ? "&from=" : "",
-	    from != NULL ? from : "", to != NULL ? "&to=" : "", to != NULL ? to : "");
-	if (query == NULL)
-		return ERR_NOMEM;
-	if ((e = zoom_user_meetings(&c, query, &list)) != ERR_OK)
-		return e;
-	w = resp_data(rs, 200, "Zoom meetings retrieved successfully");
-	jw_obj_open(w);
-	jw_key(w, "meetings");
-	jw_arr_open(w);
-	for (i = 0; i < json_array_size(json_object_get(list, "meetings")); i++) {
-		m = json_array_get(json_object_get(list, "meetings"), i);
-		jw_obj_open(w);
-		if (json_is_integer(json_object_get(m, "id")))
-			jw_kstr(w, "meetingId", arena_printf(rq->arena, "%lld",
-			    (long long)json_integer_value(json_object_get(m, "id"))));
-		else
-			jw_kstr(w, "meetingId", json_string_value(json_object_get(m, "id")));
-		jw_kstr(w, "topic", json_string_value(json_object_get(m, "topic")));
-		jw_kstr(w, "status", strcmp(type, "live") == 0 ? "started" : "scheduled");
-		zs = json_string_value(json_object_get(m, "start_time"));
-		if (zs != NULL)
-			jw_kstr(w, "startTime", zs);
-		else
-			jw_knull(w, "startTime");
-		jw_kint(w, "duration", json_integer_value(json_object_get(m, "duration")));
-		jw_kstr(w, "joinUrl", json_string_value(json_object_get(m, "join_url")));
-		jw_obj_close(w);
-	}
-	jw_arr_close(w);
-	jw_obj_close(w);
-	json_decref(list);
 	return ERR_OK;
 }

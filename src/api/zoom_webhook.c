@@ -65,7 +65,7 @@ url_validation(struct request *rq, struct response *rs, json_t *payload)
 	const struct secret *key = &rq->app->cfg->zoom_webhook_secret;
 	const char *plain = json_string_value(json_object_get(payload, "plainToken"));
 	char enc[2 * SHA256_LEN + 1];
-	struct jsonw w;
+	struct jsonw *w;
 	size_t n;
 
 	n = plain != NULL ? strlen(plain) : 0;
@@ -73,11 +73,11 @@ url_validation(struct request *rq, struct response *rs, json_t *payload)
 		return request_field_error(rq, "payload.plainToken",
 		    "must be 1 to 256 characters without ':'");
 	hmac_sha256_hex(key->data, key->len, plain, n, enc);
-	jw_init(&w, resp_raw(rs, 200, "application/json; charset=utf-8"));
-	jw_obj_open(&w);
-	jw_kstr(&w, "plainToken", plain);
-	jw_kstr(&w, "encryptedToken", enc);
-	jw_obj_close(&w);
+	w = resp_json(rs, 200);
+	jw_obj_open(w);
+	jw_kstr(w, "plainToken", plain);
+	jw_kstr(w, "encryptedToken", enc);
+	jw_obj_close(w);
 	return ERR_OK;
 }
 
@@ -272,7 +272,7 @@ zoom_webhook(struct request *rq, struct response *rs)
 {
 	struct delivery d;
 	json_t *payload, *ts;
-	struct jsonw w;
+	struct jsonw *w;
 	enum err e;
 
 	if (rq->app->cfg->zoom_webhook_secret.data == NULL)
@@ -294,9 +294,9 @@ zoom_webhook(struct request *rq, struct response *rs)
 	e = db_tx(rq->app->db, apply_in_tx, &d);
 	if (e != ERR_OK && e != ERR_DB_DUPLICATE)
 		return e;
-	jw_init(&w, resp_raw(rs, 200, "application/json; charset=utf-8"));
-	jw_obj_open(&w);
-	jw_kstr(&w, "status", e == ERR_DB_DUPLICATE ? "duplicate" : "ok");
-	jw_obj_close(&w);
+	w = resp_json(rs, 200);
+	jw_obj_open(w);
+	jw_kstr(w, "status", e == ERR_DB_DUPLICATE ? "duplicate" : "ok");
+	jw_obj_close(w);
 	return ERR_OK;
 }

@@ -196,3 +196,13 @@ void jw_kstr(struct jsonw *w, const char *k, const char *s) { jw_key(w, k); jw_s
 void jw_kint(struct jsonw *w, const char *k, int64_t v) { jw_key(w, k); jw_int(w, v); }
 void jw_kbool(struct jsonw *w, const char *k, bool v) { jw_key(w, k); jw_bool(w, v); }
 void jw_knull(struct jsonw *w, const char *k) { jw_key(w, k); jw_null(w); }
+
+void
+jw_kstr_or_null(struct jsonw *w, const char *k, const char *s)
+{
+	jw_key(w, k);
+	if (s != NULL)
+		jw_str(w, s);
+	else
+		jw_null(w);
+}

@@ -19,7 +19,7 @@
 	ISO("m.updated_at") ", m.version, mm.role, " \
 	"TIMESTAMPDIFF(SECOND, m.started_at, COALESCE(m.ended_at, UTC_TIMESTAMP(3))), " \
 	"m.host_url_box, m.remote_status, TIMESTAMPDIFF(SECOND, m.remote_checked_at, UTC_TIMESTAMP(3)), " \
-	"m.recording_url"
+	"m.recording_url, m.remote_account"
 
 const struct stmt_def stmt_defs[STMT__MAX] = {
 	[STMT_PING] = { "SELECT 1", true },
@@ -214,7 +214,7 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 		"UPDATE provisions SET state = ?, remote_id = COALESCE(?, remote_id), last_error = ?, "
 		"updated_at = UTC_TIMESTAMP(3) WHERE meeting_id = ?", true },
 	[STMT_MEETING_SET_REMOTE] = {
-		"UPDATE meetings SET platform_meeting_id = ?, remote_uuid = ?, host_url_box = ?, "
+		"UPDATE meetings SET platform_meeting_id = ?, remote_uuid = ?, remote_account = ?, host_url_box = ?, "
 		"dial_in_number = ?, dial_in_password_box = ?, host_key_box = ?, remote_status = ?, "
 		"remote_checked_at = UTC_TIMESTAMP(3) WHERE id = ?", true },
 	[STMT_MEETING_REMOTE_STATUS] = {
@@ -263,6 +263,12 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 		"WHERE user_id = ?", true },
 	[STMT_ZOOM_CONNECTION_GET] = {
 		"SELECT status FROM zoom_connections WHERE user_id = ?", true },
+	/* 002's list: the meetings on one user's own Zoom account, by start */
+	[STMT_ZOOM_USER_MEETINGS] = {
+		"SELECT " MEETING_COLS " FROM meetings m LEFT JOIN meeting_members mm "
+		"ON mm.meeting_id = m.id AND mm.user_id = ? WHERE m.remote_account = ? AND m.platform = 'zoom' "
+		"AND m.scheduled_for >= ? AND m.scheduled_for < ? AND (? IS NULL OR m.status = ?) "
+		"ORDER BY m.scheduled_for, m.id LIMIT ?", true },
 	/* google */
 	/* teams and webex */
 	/* webhooks (003) and room tokens */

@@ -55,6 +55,13 @@ resp_data(struct response *rs, int status, const char *message)
 	return &rs->w;
 }
 
+struct jsonw *
+resp_json(struct response *rs, int status)
+{
+	jw_init(&rs->w, resp_raw(rs, status, "application/json; charset=utf-8"));
+	return &rs->w;
+}
+
 struct buf *
 resp_raw(struct response *rs, int status, const char *content_type)
 {

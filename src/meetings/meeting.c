@@ -126,6 +126,7 @@ meeting_from_row(const struct db_rows *rows, size_t r, struct meeting *m)
 	m->remote_status = db_cell(rows, r, 31);
 	m->remote_age_s = i64_at(rows, r, 32, -1);
 	m->recording_url = db_cell(rows, r, 33);
+	m->remote_account = db_cell(rows, r, 34);
 }
 
 enum err
@@ -158,15 +159,6 @@ meeting_load_any(struct request *rq, struct db *db, const char *id, bool locked,
 	return ERR_OK;
 }
 
-static void
-kstr_or_null(struct jsonw *w, const char *k, const char *v)
-{
-	if (v != NULL)
-		jw_kstr(w, k, v);
-	else
-		jw_knull(w, k);
-}
-
 enum err
 meeting_write(struct request *rq, struct jsonw *w, const struct meeting *m)
 {
@@ -182,14 +174,14 @@ meeting_write(struct request *rq, struct jsonw *w, const struct meeting *m)
 		return e;
 	jw_obj_open(w);
 	jw_kstr(w, "id", m->id);
-	kstr_or_null(w, "event_id", m->event_id);
+	jw_kstr_or_null(w, "event_id", m->event_id);
 	jw_kstr(w, "organizer_id", m->organizer_id);
 	jw_kstr(w, "platform", m->platform);
-	kstr_or_null(w, "meeting_code", m->code);
-	kstr_or_null(w, "meeting_url", m->meeting_url);
-	kstr_or_null(w, "platform_meeting_id", m->platform_meeting_id);
+	jw_kstr_or_null(w, "meeting_code", m->code);
+	jw_kstr_or_null(w, "meeting_url", m->meeting_url);
+	jw_kstr_or_null(w, "platform_meeting_id", m->platform_meeting_id);
 	jw_kstr(w, "title", m->title);
-	kstr_or_null(w, "description", m->description);
+	jw_kstr_or_null(w, "description", m->description);
 	jw_kstr(w, "scheduled_for", m->scheduled_for);
 	jw_kint(w, "duration", m->duration);
 	jw_kstr(w, "timezone", m->timezone);
@@ -200,27 +192,27 @@ meeting_write(struct request *rq, struct jsonw *w, const struct meeting *m)
 	jw_kbool(w, "require_password", m->require_password);
 	jw_kbool(w, "waiting_room", m->waiting_room);
 	jw_kstr(w, "status", meeting_status_name(m->status));
-	kstr_or_null(w, "started_at", m->started_at);
-	kstr_or_null(w, "ended_at", m->ended_at);
-	kstr_or_null(w, "cancelled_at", m->cancelled_at);
+	jw_kstr_or_null(w, "started_at", m->started_at);
+	jw_kstr_or_null(w, "ended_at", m->ended_at);
+	jw_kstr_or_null(w, "cancelled_at", m->cancelled_at);
 	jw_kstr(w, "created_at", m->created_at);
 	jw_kstr(w, "updated_at", m->updated_at);
 	jw_kstr(w, "my_role", member_role_name(m->my_role));
-	kstr_or_null(w, "dial_in_number", m->dial_in_number);
+	jw_kstr_or_null(w, "dial_in_number", m->dial_in_number);
 	if (meeting_is_host(m)) {
-		kstr_or_null(w, "passcode", passcode);
-		kstr_or_null(w, "invitation_token", token);
+		jw_kstr_or_null(w, "passcode", passcode);
+		jw_kstr_or_null(w, "invitation_token", token);
 		if (token != NULL)
 			jw_kstr(w, "invitation_url", arena_printf(rq->arena, "%s/join/%s",
 			    rq->app->cfg->public_url, token));
 		else
 			jw_knull(w, "invitation_url");
-		kstr_or_null(w, "host_key", host_key);
-		kstr_or_null(w, "dial_in_password", dial_pw);
-		kstr_or_null(w, "host_url", host_url);
+		jw_kstr_or_null(w, "host_key", host_key);
+		jw_kstr_or_null(w, "dial_in_password", dial_pw);
+		jw_kstr_or_null(w, "host_url", host_url);
 	}
-	kstr_or_null(w, "platform_status", m->remote_status);
-	kstr_or_null(w, "recording_url", m->recording_url);
+	jw_kstr_or_null(w, "platform_status", m->remote_status);
+	jw_kstr_or_null(w, "recording_url", m->recording_url);
 	jw_obj_close(w);
 	return ERR_OK;
 }

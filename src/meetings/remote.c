@@ -5,7 +5,9 @@
 
 #include "app.h"
 #include "arena.h"
+#include "buf.h"
 #include "credentials.h"
+#include "jsonw.h"
 #include "log.h"
 #include "remote.h"
 #include "secretbox.h"
@@ -51,10 +53,11 @@ provision_state(struct request *rq, const char *meeting_id, const char *state, c
 }
 
 enum err
-remote_provision(struct request *rq, const struct provider *p, const struct remote_spec *s,
+remote_provision(struct request *rq, const struct remote_target *t, const struct remote_spec *s,
     struct remote_meeting *out)
 {
-	struct provider_ctx c = { .rq = rq };
+	const struct provider *p = t->provider;
+	struct provider_ctx c = { .rq = rq, .acting_user = t->account };
 	struct db_val v[3];
 	enum err e;
 
@@ -101,22 +104,24 @@ seal_any(struct request *rq, const char *meeting_id, const char *what, const cha
 }
 
 enum err
-remote_record(struct request *rq, struct db *db, const char *meeting_id, const struct remote_meeting *rm)
+remote_record(struct request *rq, struct db *db, const struct remote_target *t, const char *meeting_id,
+    const struct remote_meeting *rm)
 {
-	struct db_val p[8], s[4];
+	struct db_val p[9], s[4];
 	enum err e;
 
 	p[0] = DB_STR(rm->remote_id);
 	p[1] = DB_STR(rm->remote_uuid);
-	if ((e = seal_any(rq, meeting_id, "host_url", rm->host_url, &p[2])) != ERR_OK)
+	p[2] = DB_STR(t->account);
+	if ((e = seal_any(rq, meeting_id, "host_url", rm->host_url, &p[3])) != ERR_OK)
 		return e;
-	p[3] = DB_STR(rm->dial_in_number);
-	if ((e = seal_any(rq, meeting_id, "dial_in_password", rm->dial_in_password, &p[4])) != ERR_OK ||
-	    (e = seal_any(rq, meeting_id, "host_key", rm->host_key, &p[5])) != ERR_OK)
+	p[4] = DB_STR(rm->dial_in_number);
+	if ((e = seal_any(rq, meeting_id, "dial_in_password", rm->dial_in_password, &p[5])) != ERR_OK ||
+	    (e = seal_any(rq, meeting_id, "host_key", rm->host_key, &p[6])) != ERR_OK)
 		return e;
-	p[6] = DB_STR(rm->status);
-	p[7] = DB_STR(meeting_id);
-	if ((e = db_exec(db, STMT_MEETING_SET_REMOTE, p, 8, rq->arena, NULL, 0, NULL)) != ERR_OK)
+	p[7] = DB_STR(rm->status);
+	p[8] = DB_STR(meeting_id);
+	if ((e = db_exec(db, STMT_MEETING_SET_REMOTE, p, 9, rq->arena, NULL, 0, NULL)) != ERR_OK)
 		return e;
 	s[0] = DB_STR("created");
 	s[1] = DB_STR(rm->remote_id);
@@ -126,11 +131,14 @@ remote_record(struct request *rq, struct db *db, const char *meeting_id, const s
 }
 
 void
-remote_compensate(struct request *rq, const struct provider *p, const char *meeting_id,
+remote_compensate(struct request *rq, const struct remote_target *t, const char *meeting_id,
     const struct remote_meeting *rm)
 {
-	struct provider_ctx c = { .rq = rq };
+	const struct provider *p = t->provider;
+	struct provider_ctx c = { .rq = rq, .acting_user = t->account };
 	struct db_val v[3];
+	struct jsonw w;
+	struct buf b;
 	char *payload;
 	enum err e;
 
@@ -144,7 +152,17 @@ remote_compensate(struct request *rq, const struct provider *p, const char *meet
 		return;
 	}
 	provision_state(rq, meeting_id, "orphaned", rm->remote_id, e);
-	payload = arena_printf(rq->arena, "{\"platform\":\"%s\",\"meeting_id\":\"%s\"}", p->name, meeting_id);
+	buf_init(&b, 256);
+	jw_init(&w, &b);
+	jw_obj_open(&w);
+	jw_kstr(&w, "platform", p->name);
+	jw_kstr(&w, "meeting_id", meeting_id);
+	jw_kstr(&w, "remote_id", rm->remote_id);
+	if (t->account != NULL)
+		jw_kstr(&w, "account", t->account);
+	jw_obj_close(&w);
+	payload = b.failed ? NULL : arena_strdup(rq->arena, buf_cstr(&b));
+	buf_free(&b);
 	v[0] = DB_STR("provider.delete");
 	v[1] = DB_STR(payload);
 	v[2] = DB_I64(60);
@@ -157,7 +175,7 @@ remote_compensate(struct request *rq, const struct provider *p, const char *meet
 enum err
 remote_update(struct request *rq, const struct meeting *m, const struct remote_spec *s)
 {
-	struct provider_ctx c = { .rq = rq };
+	struct provider_ctx c = { .rq = rq, .acting_user = m->remote_account };
 	struct remote_meeting out;
 	const struct provider *p;
 	enum err e;
@@ -177,7 +195,7 @@ remote_update(struct request *rq, const struct meeting *m, const struct remote_s
 enum err
 remote_cancel(struct request *rq, const struct meeting *m)
 {
-	struct provider_ctx c = { .rq = rq };
+	struct provider_ctx c = { .rq = rq, .acting_user = m->remote_account };
 	const struct provider *p;
 	enum err e;
 
@@ -195,7 +213,7 @@ remote_cancel(struct request *rq, const struct meeting *m)
 enum err
 remote_end(struct request *rq, const struct meeting *m)
 {
-	struct provider_ctx c = { .rq = rq };
+	struct provider_ctx c = { .rq = rq, .acting_user = m->remote_account };
 	const struct provider *p;
 	enum err e;
 
@@ -212,7 +230,7 @@ remote_end(struct request *rq, const struct meeting *m)
 enum err
 remote_refresh_status(struct request *rq, struct meeting *m, bool force)
 {
-	struct provider_ctx c = { .rq = rq };
+	struct provider_ctx c = { .rq = rq, .acting_user = m->remote_account };
 	struct remote_meeting out;
 	const struct provider *p;
 	struct db_val v[2];

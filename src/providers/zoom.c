@@ -36,7 +36,6 @@
 #include "oauth_cache.h"
 #include "provider.h"
 #include "provider_kit.h"
-#include "zoom.h"
 
 #define AGENDA_MAX 2000         /* Zoom's limit on agenda (characters) */
 #define MARKER "meetd:"
@@ -314,7 +313,11 @@ charge_daily(struct provider_ctx *c)
 	enum err e;
 
 	memset(&d, 0, sizeof(d));
-	snprintf(key, sizeof(key), "zoom:day:%s", rq->app->cfg->zoom_user_id);
+	/* the quota is Zoom's per user: the server's host user, or a connected user's own */
+	if (c->acting_user != NULL)
+		snprintf(key, sizeof(key), "zoom:day:u:%s", c->acting_user);
+	else
+		snprintf(key, sizeof(key), "zoom:day:%s", rq->app->cfg->zoom_user_id);
 	if ((e = limiter_take(rq->app->db, rq->arena, key, &rq->app->cfg->zoom_daily_limit, &d, &allowed)) != ERR_OK)
 		return e;
 	if (allowed)
@@ -600,28 +603,6 @@ static enum err
 status(struct provider_ctx *c, const char *remote_id, struct remote_meeting *out)
 {
 	return get_meeting(c, remote_id, out);
-}
-
-enum err
-zoom_user_meetings(struct provider_ctx *c, const char *query, json_t **out)
-{
-	struct http_result res;
-	const char *path = user_path(c, "/meetings?");
-	enum err e;
-
-	*out = NULL;
-	if (path == NULL || (path = arena_printf(c->rq->arena, "%s%s", path, query)) == NULL)
-		return ERR_NOMEM;
-	e = api_call(c, HV_GET, path, NULL, "zoom.user_list", true, &res);
-	if (e == ERR_OK && res.status != 200)
-		e = api_error(c, &res, "list the meetings");
-	if (e == ERR_OK && !json_is_object(*out = provider_body_json(&res))) {
-		json_decref(*out);
-		*out = NULL;
-		e = request_fail(c->rq, ERR_PLATFORM_ERROR, "Zoom's answer was not a meeting list");
-	}
-	http_result_free(&res);
-	return e;
 }
 
 const struct provider provider_zoom = {

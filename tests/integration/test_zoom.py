@@ -792,31 +792,169 @@ def consent(s, fake, token):
     return s.call("GET", "/api/zoom/auth/callback?" + back.query)
 
 
+def zoom_body(**over):
+    body = {"topic": "Design review", "startTime": future(days=3), "duration": 45}
+    body.update(over)
+    return body
+
+
+ZOOM_MEETING_KEYS = {"id", "userId", "meetingId", "topic", "status", "startTime", "duration", "joinUrl",
+                     "password", "settings", "recordingUrl", "metadata", "createdAt", "updatedAt"}
+
+
+def host_of(fake, zoom_id):
+    with fake.lock:
+        return fake.hosts.get(int(zoom_id))
+
+
 def test_user_oauth_connect_refresh_and_reauth(zoom):
     s, fake = zoom
     me, token = user(s)
     assert_error(s.call("GET", "/api/zoom/meetings", token=token), 409, "ZOOM_NOT_CONNECTED")
+    assert_error(s.call("POST", "/api/zoom/meetings", zoom_body(), token=token), 409, "ZOOM_NOT_CONNECTED")
     r = consent(s, fake, token)
     assert r.status == 200, r.body
     assert sql_value(s, f"SELECT status FROM zoom_connections WHERE user_id = {q(me['id'])}") == "active"
-    assert_success(s.call("GET", "/api/zoom/meetings", token=token))
+    assert assert_200(s.call("GET", "/api/zoom/meetings", token=token)) == {"meetings": []}
     # an expired access token is refreshed (and the rotated refresh token kept)
     expire = (f"UPDATE provider_tokens SET expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND "
               f"WHERE provider = 'zoom_user' AND account = {q(me['id'])}")
     s.db.sql(expire, database="meetd")
     before = fake.count("token")
-    assert_success(s.call("GET", "/api/zoom/meetings?status=scheduled&startDate=2026-01-01", token=token))
+    r = s.call("POST", "/api/zoom/meetings", zoom_body(), token=token)
+    assert r.status == 201, r.body
     assert fake.count("token") == before + 1
     s.db.sql(expire, database="meetd")
-    assert_success(s.call("GET", "/api/zoom/meetings", token=token))
+    r = s.call("POST", "/api/zoom/meetings", zoom_body(), token=token)
+    assert r.status == 201, r.body
     assert fake.count("token") == before + 2
     # a dead grant: reconnect required, and said so until then
     s.db.sql(expire, database="meetd")
+    creates = fake.count("create")
     fake.fault("token", "invalid_grant")
-    assert_error(s.call("GET", "/api/zoom/meetings", token=token), 409, "ZOOM_REAUTHORIZATION_REQUIRED")
+    assert_error(s.call("POST", "/api/zoom/meetings", zoom_body(), token=token), 409,
+                 "ZOOM_REAUTHORIZATION_REQUIRED")
     assert sql_value(s, f"SELECT status FROM zoom_connections WHERE user_id = {q(me['id'])}") == "needs_reauth"
     assert_error(s.call("GET", "/api/zoom/meetings", token=token), 409, "ZOOM_REAUTHORIZATION_REQUIRED")
-    assert_error(s.call("GET", "/api/zoom/meetings?startDate=soon", token=token), 400, "VALIDATION_ERROR")
+    assert_error(s.call("POST", "/api/zoom/meetings", zoom_body(), token=token), 409,
+                 "ZOOM_REAUTHORIZATION_REQUIRED")
+    assert fake.count("create") == creates
+    # connecting again brings the account (and its meetings) back
+    assert consent(s, fake, token).status == 200
+    assert len(assert_200(s.call("GET", "/api/zoom/meetings", token=token))["meetings"]) == 2
+
+
+def assert_200(r):
+    assert r.status == 200, r.body
+    return r.json()
+
+
+def test_002_create_on_the_users_own_account(zoom):
+    s, fake = zoom
+    me, token = user(s)
+    assert consent(s, fake, token).status == 200
+    start = future(days=5)
+    r = s.call("POST", "/api/zoom/meetings",
+               zoom_body(topic="Roadmap", startTime=start, duration=30, agenda="Q3 plans",
+                         timezone="Europe/Paris"), token=token)
+    assert r.status == 201, r.body
+    body = r.json()
+    assert set(body) == {"meeting"}
+    m = body["meeting"]
+    assert set(m) == ZOOM_MEETING_KEYS
+    assert m["userId"] == me["id"] and m["topic"] == "Roadmap" and m["status"] == "SCHEDULED"
+    assert m["startTime"] == start and m["duration"] == 30
+    assert m["settings"] == {"timezone": "Europe/Paris", "requirePassword": True, "waitingRoom": True}
+    assert m["recordingUrl"] is None and m["metadata"]["agenda"] == "Q3 plans"
+    zm = fake.meetings[int(m["meetingId"])]
+    assert m["joinUrl"] == zm["join_url"] and m["password"] == zm["password"]
+    assert zm["topic"] == "Roadmap" and zm["duration"] == 30 and zm["timezone"] == "Europe/Paris"
+    # made with the user's own grant, on the user's own Zoom account
+    assert host_of(fake, m["meetingId"]) not in (None, "me")
+    # an ordinary meetd meeting too, which its organizer manages through /api/v1;
+    # Zoom is told with the same user's grant
+    r = s.call("PATCH", mpath(m["id"]), {"title": "Roadmap v2"}, token=token)
+    assert_success(r)
+    assert fake.meetings[int(m["meetingId"])]["topic"] == "Roadmap v2"
+    assert_success(s.call("POST", mpath(m["id"], "/cancel"), {}, token=token))
+    assert int(m["meetingId"]) not in fake.meetings
+    listed = assert_200(s.call("GET", "/api/zoom/meetings?status=CANCELED", token=token))["meetings"]
+    assert [x["id"] for x in listed] == [m["id"]] and listed[0]["status"] == "CANCELED"
+    assert listed[0]["topic"] == "Roadmap v2"
+
+
+def test_002_list_filters_and_privacy(zoom):
+    s, fake = zoom
+    me, token = user(s)
+    other, other_token = user(s)
+    for t in (token, other_token):
+        assert consent(s, fake, t).status == 200
+    made = {}
+    for days in (2, 4, 6):
+        r = s.call("POST", "/api/zoom/meetings", zoom_body(topic=f"d{days}", startTime=future(days=days)),
+                   token=token)
+        assert r.status == 201, r.body
+        made[days] = r.json()["meeting"]
+    r = s.call("POST", "/api/zoom/meetings", zoom_body(topic="theirs"), token=other_token)
+    assert r.status == 201
+    # a meeting on the server's account is not the user's Zoom meeting
+    assert_success(create_v1(s, token, title="server account"), 201)
+    mine = assert_200(s.call("GET", "/api/zoom/meetings", token=token))["meetings"]
+    assert [m["topic"] for m in mine] == ["d2", "d4", "d6"]            # by start time
+    day = lambda m: m["startTime"][:10]                                  # noqa: E731
+    got = assert_200(s.call("GET", f"/api/zoom/meetings?startDate={day(made[4])}&endDate={day(made[4])}",
+                            token=token))["meetings"]
+    assert [m["topic"] for m in got] == ["d4"]
+    got = assert_200(s.call("GET", f"/api/zoom/meetings?startDate={day(made[4])}", token=token))["meetings"]
+    assert [m["topic"] for m in got] == ["d4", "d6"]
+    got = assert_200(s.call("GET", f"/api/zoom/meetings?endDate={day(made[2])}&status=scheduled",
+                            token=token))["meetings"]
+    assert [m["topic"] for m in got] == ["d2"]
+    assert assert_200(s.call("GET", "/api/zoom/meetings?status=ENDED", token=token)) == {"meetings": []}
+    # Zoom's webhook moves the status the list shows
+    r = deliver(s, "meeting.started", {"id": int(made[2]["meetingId"]), "uuid": "u2", "topic": "d2"})
+    assert r.status == 200, r.body
+    got = assert_200(s.call("GET", "/api/zoom/meetings?status=STARTED", token=token))["meetings"]
+    assert [m["topic"] for m in got] == ["d2"]
+    theirs = assert_200(s.call("GET", "/api/zoom/meetings", token=other_token))["meetings"]
+    assert [m["topic"] for m in theirs] == ["theirs"]
+
+
+@pytest.mark.parametrize("query,field", [
+    ("status=done", "status"), ("startDate=soon", "startDate"), ("endDate=2026-13-01", "endDate"),
+    ("startDate=2030-02-02&endDate=2030-02-01", "endDate"), ("startDate=2030-1-1", "startDate"),
+])
+def test_002_list_rejects_bad_queries(zoom, query, field):
+    s, _ = zoom
+    _, token = user(s)
+    body = assert_error(s.call("GET", "/api/zoom/meetings?" + query, token=token), 400, "VALIDATION_ERROR")
+    assert field in json.dumps(body)
+
+
+@pytest.mark.parametrize("over,field", [
+    ({"topic": None}, "topic"), ({"topic": ""}, "topic"), ({"topic": "t" * 201}, "topic"),
+    ({"startTime": "tomorrow"}, "startTime"), ({"startTime": "2020-01-01T00:00:00Z"}, "startTime"),
+    ({"duration": 0}, "duration"), ({"duration": "60"}, "duration"), ({"duration": 1441}, "duration"),
+    ({"timezone": "Mars/Olympus"}, "timezone"), ({"agenda": "a" * 2001}, "agenda"),
+    ({"settings": {"x": 1}}, "settings"),
+])
+def test_002_create_rejects_bad_bodies(zoom, over, field):
+    s, fake = zoom
+    _, token = user(s)
+    body = zoom_body(**over)
+    if over.get("topic", "") is None:
+        del body["topic"]
+    before = fake.count("create")
+    r = s.call("POST", "/api/zoom/meetings", body, token=token)
+    assert_error(r, 400, "VALIDATION_ERROR")
+    assert field in json.dumps(r.json())
+    assert fake.count("create") == before
+
+
+def test_002_needs_sign_in(zoom):
+    s, _ = zoom
+    assert s.call("POST", "/api/zoom/meetings", zoom_body()).status == 401
+    assert s.call("GET", "/api/zoom/meetings").status == 401
 
 
 def test_platforms_lists_zoom(zoom):
