@@ -9,6 +9,7 @@ Uses the same stack module as the integration tests.
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 
@@ -27,7 +28,7 @@ def down():
         return
     with open(PIDS) as f:
         pids = json.load(f)
-    for name in ("nginx", "meetd", "mariadb"):
+    for name in ("nginx", "worker", "meetd", "mariadb"):
         pid = pids.get(name)
         if not pid:
             continue
@@ -79,10 +80,15 @@ def up(port):
         os.unlink(m.socket)
     m.migrate()
     m.start()
+    # the background worker: compensating deletes now, email and webhooks later
+    worker_log = open(os.path.join(VAR, "worker.log"), "ab")
+    worker = subprocess.Popen([stack.MEETD_BIN, "-c", m.conf, "worker"], stdout=worker_log,
+                              stderr=worker_log, start_new_session=True)
     n = stack.Nginx(os.path.join(VAR, "nginx"), m.socket, port=port)
     n.start()
     with open(PIDS, "w") as f:
-        json.dump({"mariadb": db.proc.pid, "meetd": m.proc.pid, "nginx": n.proc.pid}, f)
+        json.dump({"mariadb": db.proc.pid, "meetd": m.proc.pid, "worker": worker.pid,
+                   "nginx": n.proc.pid}, f)
     stack.wait_for(lambda: stack.http("GET", n.url + "/api/v1/ready").status == 200, 20, "ready")
     token = m.token("dev-admin", "admin")
     print(f"""

@@ -27,12 +27,14 @@
 #include "parse.h"
 #include "router.h"
 #include "token.h"
+#include "worker.h"
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: meetd [-c FILE] serve | migrate | rekey | -t | token --sub ID [--role user|admin] [--ttl SECONDS]\n"
+	    "usage: meetd [-c FILE] serve | worker [--once] | migrate | rekey | -t\n"
+	    "       meetd [-c FILE] token --sub ID [--role user|admin] [--ttl SECONDS]\n"
 	    "       meetd version | config-reference | routes | keygen\n"
 	    "default FILE: %s\n", CONFIG_DEFAULT_PATH);
 }
@@ -229,6 +231,19 @@ main(int argc, char **argv)
 		    (long long)n.resealed, (long long)n.current, (long long)n.unreadable);
 		config_free(cfg);
 		return e == ERR_OK ? 0 : 1;
+	}
+	if (strcmp(cmd, "worker") == 0) {
+		bool once = i < argc && strcmp(argv[i], "--once") == 0;
+		int status;
+		if (i < argc && !once) {
+			usage(stderr);
+			return 2;
+		}
+		if ((cfg = load(path, true)) == NULL)
+			return 1;
+		status = worker_run(cfg, once);
+		config_free(cfg);
+		return status;
 	}
 	if (strcmp(cmd, "serve") == 0) {
 		if ((cfg = load(path, true)) == NULL)

@@ -222,6 +222,30 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	[STMT_JOB_INSERT] = {
 		"INSERT INTO jobs (kind, payload, state, run_at, created_at) "
 		"VALUES (?, ?, 'queued', UTC_TIMESTAMP(3) + INTERVAL ? SECOND, UTC_TIMESTAMP(3))", false },
+	/* the next due job, or one whose worker's lease ran out; another
+	 * worker's claimed row is skipped, not waited for */
+	[STMT_JOB_CLAIM] = {
+		"SELECT id, kind, payload, attempts FROM jobs "
+		"WHERE (state = 'queued' AND run_at <= UTC_TIMESTAMP(3)) "
+		"OR (state = 'running' AND locked_until < UTC_TIMESTAMP(3)) "
+		"ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED", false },
+	[STMT_JOB_TAKE] = {
+		"UPDATE jobs SET state = 'running', attempts = attempts + 1, "
+		"locked_until = UTC_TIMESTAMP(3) + INTERVAL ? SECOND WHERE id = ?", false },
+	[STMT_JOB_DONE] = {
+		"UPDATE jobs SET state = 'done', locked_until = NULL, last_error = NULL, "
+		"run_at = UTC_TIMESTAMP(3) WHERE id = ?", true },
+	[STMT_JOB_RETRY] = {
+		"UPDATE jobs SET state = ?, run_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND, locked_until = NULL, "
+		"last_error = LEFT(?, 255) WHERE id = ?", true },
+	/* done jobs are kept a week for inspection; dead ones until removed */
+	[STMT_JOB_PURGE] = {
+		"DELETE FROM jobs WHERE state = 'done' AND run_at < UTC_TIMESTAMP(3) - INTERVAL 7 DAY "
+		"LIMIT 1000", true },
+	/* webhook digests outlive every platform's redelivery window */
+	[STMT_WEBHOOK_DELIVERY_PURGE] = {
+		"DELETE FROM webhook_deliveries WHERE received_at < UTC_TIMESTAMP(3) - INTERVAL 30 DAY "
+		"LIMIT 1000", true },
 	/* zoom (provider, faces 000/002, webhooks) */
 	[STMT_ZOOM_MEETING_BY_REMOTE] = {
 		"SELECT id FROM meetings WHERE platform = 'zoom' AND platform_meeting_id = ? "

@@ -1,0 +1,48 @@
+/*
+ * provider_delete.c — the job that deletes a remote meeting meetd could
+ * not record (remote_compensate queued it): {"platform", "meeting_id",
+ * "remote_id", optional "account"}. An already gone meeting is success;
+ * the provisioning row then says deleted.
+ */
+#include <string.h>
+
+#include "app.h"
+#include "db.h"
+#include "jobs.h"
+#include "log.h"
+#include "provider.h"
+
+static const char *
+text(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+static enum err
+run(struct request *rq, struct job *j)
+{
+	const char *platform = text(j->payload, "platform"), *meeting_id = text(j->payload, "meeting_id");
+	const char *remote_id = text(j->payload, "remote_id");
+	struct provider_ctx c = { .rq = rq, .acting_user = text(j->payload, "account") };
+	const struct provider *p = platform != NULL ? provider_find(platform) : NULL;
+	struct db_val v[4];
+	enum err e;
+
+	if (p == NULL || meeting_id == NULL || remote_id == NULL || !p->remote || p->cancel == NULL) {
+		j->permanent = true;
+		return request_fail(rq, ERR_NOT_SUPPORTED, "not a remote meeting this platform can delete");
+	}
+	/* a platform whose keys were removed may get them back: retry */
+	if ((e = provider_ready(p, rq->app->cfg)) != ERR_OK || (e = p->cancel(&c, remote_id)) != ERR_OK)
+		return e;
+	log_msg(LOG_INFO, "job", "deleted the orphaned %s meeting of %s", platform, meeting_id);
+	v[0] = DB_STR("deleted");
+	v[1] = DB_STR(remote_id);
+	v[2] = DB_NULL;
+	v[3] = DB_STR(meeting_id);
+	return db_exec(rq->app->db, STMT_PROVISION_STATE, v, 4, rq->arena, NULL, 0, NULL);
+}
+
+const struct job_kind job_provider_delete = { "provider.delete", run };
