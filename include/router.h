@@ -20,6 +20,10 @@ enum auth_level {
 	AUTH_NONE,      /* public */
 	AUTH_USER,      /* any valid JWT or API key */
 	AUTH_ADMIN,     /* role "admin" */
+	/* no caller identity, but the handler verifies an HMAC over the whole
+	 * body before acting on it (platform webhooks): such senders get the
+	 * full body_limit (Zoom's recording.completed runs past 16k) */
+	AUTH_SIGNED,
 };
 
 /* Limiter categories of 001 "Rate Limiting"; decided by the SQL limiter. */

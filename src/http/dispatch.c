@@ -200,7 +200,7 @@ run(struct request *rq, struct response *rs)
 	}
 	rq->route = r;
 	rq->err.detail_key = r->face == FACE_004;
-	if (r->auth != AUTH_NONE) {
+	if (r->auth == AUTH_USER || r->auth == AUTH_ADMIN) {
 		if ((e = auth_authenticate(rq)) != ERR_OK)
 			return e;
 		if (r->auth == AUTH_ADMIN && strcmp(rq->who.role, "admin") != 0)
@@ -208,7 +208,7 @@ run(struct request *rq, struct response *rs)
 	}
 	if ((e = apply_limit(rq)) != ERR_OK)
 		return e;
-	e = read_body(rq, (size_t)(rq->who.kind != PRINCIPAL_NONE ?
+	e = read_body(rq, (size_t)(rq->who.kind != PRINCIPAL_NONE || r->auth == AUTH_SIGNED ?
 	    cfg->body_limit : cfg->body_limit_anonymous));
 	if (e != ERR_OK)
 		return e;

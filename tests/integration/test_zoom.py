@@ -321,6 +321,31 @@ def test_webhook_recording_completed(webhook_stack):
     assert got["recording_url"] == obj["share_url"]
 
 
+def test_webhook_large_recording_delivery(webhook_stack):
+    """A long meeting's recording.completed lists many files: past the 16k
+    anonymous callers get, within body_limit for a signed webhook."""
+    s = webhook_stack
+    _, token = user(s)
+    mid, zid = zoom_meeting(s, token)
+    files = [{"id": f"file-{i:03d}", "file_type": "MP4", "file_size": 1000 + i,
+              "play_url": f"https://zoom.example/rec/play/{'p' * 120}{i}",
+              "download_url": f"https://zoom.example/rec/download/{'d' * 120}{i}",
+              "recording_start": "2030-01-01T10:00:00Z", "recording_end": "2030-01-01T10:30:00Z",
+              "status": "completed"} for i in range(120)]
+    obj = {"id": int(zid), "uuid": "big==", "share_url": "https://zoom.example/rec/share/big",
+           "recording_files": files}
+    body = json.dumps({"event": "recording.completed", "event_ts": int(time.time() * 1000),
+                       "payload": {"account_id": ACCOUNT_ID, "object": obj}}).encode()
+    assert len(body) > 40 * 1024
+    forged = dict(sign(body))
+    forged["x-zm-signature"] = "v0=" + "0" * 64
+    assert s.call("POST", "/api/zoom/webhook", body, headers=forged).status == 401
+    assert sql_value(s, f"SELECT COUNT(*) FROM recordings WHERE meeting_id = {q(mid)}") == "0"
+    r = s.call("POST", "/api/zoom/webhook", body, headers=sign(body))
+    assert r.status == 200, r.body
+    assert sql_value(s, f"SELECT COUNT(*) FROM recordings WHERE meeting_id = {q(mid)}") == "120"
+
+
 # --- the provider through /api/v1/meetings and 000's face ------------------------
 
 PROXY_BODY = {
