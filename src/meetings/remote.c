@@ -72,8 +72,12 @@ remote_provision(struct request *rq, const struct remote_target *t, const struct
 			return e;
 	}
 	e = p->create(&c, s, out);
-	if (p->remote)
-		provision_state(rq, s->meeting_id, e == ERR_OK ? "pending" : "failed", out->remote_id, e);
+	/* on success the create transaction marks the row created with the
+	 * remote id; until then a crash leaves it pending, and every remote
+	 * platform finds the meeting again by meetd's id (event id, externalId,
+	 * agenda marker), so the id need not be committed here first */
+	if (p->remote && e != ERR_OK)
+		provision_state(rq, s->meeting_id, "failed", out->remote_id, e);
 	return e;
 }
 
