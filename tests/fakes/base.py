@@ -67,6 +67,9 @@ class FakeServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # headers and body go out in separate writes: without this, a
+            # kept-alive client waits out the peer's delayed ACK (40 ms)
+            disable_nagle_algorithm = True
 
             def log_message(self, *a):
                 pass
