@@ -685,8 +685,9 @@ transition_in_tx(struct db *db, void *ctx)
 {
 	struct transition_tx *t = ctx;
 	struct request *rq = t->rq;
-	char now[CLOCK_ISO_LEN], *data;
-	struct db_val p[2];
+	char now[CLOCK_ISO_LEN], now_db[CLOCK_DB_LEN], *data;
+	int64_t now_ms = clock_wall_ms();
+	struct db_val p[3];
 	struct meeting m;
 	struct jsonw w;
 	uint64_t n = 0;
@@ -699,14 +700,17 @@ transition_in_tx(struct db *db, void *ctx)
 		return request_fail(rq, ERR_FORBIDDEN, "Only hosts can start, end or cancel a meeting");
 	if ((e = meeting_allows(&m, t->action)) != ERR_OK)
 		return e;
-	clock_iso8601((int64_t)time(NULL), now);
+	/* one reading of the clock for the row and the answer */
+	clock_iso8601(now_ms / 1000, now);
+	clock_db_datetime(now_ms, now_db);
 	buf_reset(&t->answer->data);
 	jw_init(&w, &t->answer->data);
 	switch (t->action) {
 	case MA_START:
-		p[0] = DB_STR(rq->who.subject);
-		p[1] = DB_STR(m.id);
-		if ((e = db_exec(db, STMT_MEETING_START, p, 2, rq->arena, NULL, 0, &n)) != ERR_OK)
+		p[0] = DB_STR(now_db);
+		p[1] = DB_STR(rq->who.subject);
+		p[2] = DB_STR(m.id);
+		if ((e = db_exec(db, STMT_MEETING_START, p, 3, rq->arena, NULL, 0, &n)) != ERR_OK)
 			return e;
 		jw_obj_open(&w);
 		jw_kstr(&w, "meeting_id", m.id);
@@ -718,9 +722,10 @@ transition_in_tx(struct db *db, void *ctx)
 		return n != 1 ? ERR_DB_RETRY :
 		    journal_record(rq, db, m.id, "meeting.started", NULL, "meeting.started", data);
 	case MA_END:
-		p[0] = DB_STR(rq->who.subject);
-		p[1] = DB_STR(m.id);
-		if ((e = db_exec(db, STMT_MEETING_END, p, 2, rq->arena, NULL, 0, &n)) != ERR_OK)
+		p[0] = DB_STR(now_db);
+		p[1] = DB_STR(rq->who.subject);
+		p[2] = DB_STR(m.id);
+		if ((e = db_exec(db, STMT_MEETING_END, p, 3, rq->arena, NULL, 0, &n)) != ERR_OK)
 			return e;
 		if (n != 1)
 			return ERR_DB_RETRY;
@@ -739,8 +744,9 @@ transition_in_tx(struct db *db, void *ctx)
 		    rq->who.subject, now, (long long)minutes);
 		return journal_record(rq, db, m.id, "meeting.ended", NULL, "meeting.ended", data);
 	case MA_CANCEL:
-		p[0] = DB_STR(m.id);
-		if ((e = db_exec(db, STMT_MEETING_CANCEL, p, 1, rq->arena, NULL, 0, &n)) != ERR_OK)
+		p[0] = DB_STR(now_db);
+		p[1] = DB_STR(m.id);
+		if ((e = db_exec(db, STMT_MEETING_CANCEL, p, 2, rq->arena, NULL, 0, &n)) != ERR_OK)
 			return e;
 		if (n != 1)
 			return ERR_DB_RETRY;

@@ -130,16 +130,17 @@ meeting_state(struct delivery *d, struct db *db, const char *id, const char *sta
 {
 	struct request *rq = d->rq;
 	const char *data;
-	struct db_val p[2];
+	struct db_val p[3];
 	uint64_t n = 0;
 	enum err e;
 
-	p[0] = DB_NULL;
-	p[1] = DB_STR(id);
+	p[0] = DB_NULL;                 /* the database's time */
+	p[1] = DB_NULL;                 /* by the platform, not a user */
+	p[2] = DB_STR(id);
 	if (strcmp(d->event, "meeting.started") == 0) {
 		if (strcmp(status, "scheduled") != 0)
 			return ERR_OK;          /* already started, or a late delivery */
-		if ((e = db_exec(db, STMT_MEETING_START, p, 2, rq->arena, NULL, 0, &n)) != ERR_OK)
+		if ((e = db_exec(db, STMT_MEETING_START, p, 3, rq->arena, NULL, 0, &n)) != ERR_OK)
 			return e;
 		data = "{\"source\":\"zoom\"}";
 		if (n == 1 && (e = journal_record(rq, db, id, "meeting.started", data, "meeting.started",
@@ -150,9 +151,9 @@ meeting_state(struct delivery *d, struct db *db, const char *id, const char *sta
 		if (strcmp(status, "scheduled") != 0 && strcmp(status, "started") != 0)
 			return ERR_OK;
 		if (strcmp(status, "scheduled") == 0 &&
-		    (e = db_exec(db, STMT_MEETING_START, p, 2, rq->arena, NULL, 0, NULL)) != ERR_OK)
+		    (e = db_exec(db, STMT_MEETING_START, p, 3, rq->arena, NULL, 0, NULL)) != ERR_OK)
 			return e;
-		if ((e = db_exec(db, STMT_MEETING_END, p, 2, rq->arena, NULL, 0, &n)) != ERR_OK)
+		if ((e = db_exec(db, STMT_MEETING_END, p, 3, rq->arena, NULL, 0, &n)) != ERR_OK)
 			return e;
 		p[0] = DB_STR(id);
 		if ((e = db_exec(db, STMT_PART_CLOSE_ALL, p, 1, rq->arena, NULL, 0, NULL)) != ERR_OK)

@@ -135,14 +135,16 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 		"UPDATE meetings SET title = ?, description = ?, scheduled_for = ?, duration_minutes = ?, "
 		"timezone = ?, participant_limit = ?, require_password = ?, waiting_room = ?, "
 		"version = version + 1, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", false },
+	/* the time is the caller's when it also answers with it (one clock
+	 * reading for both), else the database's */
 	[STMT_MEETING_START] = {
-		"UPDATE meetings SET status = 'started', started_at = UTC_TIMESTAMP(3), started_by = ?, "
+		"UPDATE meetings SET status = 'started', started_at = COALESCE(?, UTC_TIMESTAMP(3)), started_by = ?, "
 		"version = version + 1, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND status = 'scheduled'", false },
 	[STMT_MEETING_END] = {
-		"UPDATE meetings SET status = 'ended', ended_at = UTC_TIMESTAMP(3), ended_by = ?, "
+		"UPDATE meetings SET status = 'ended', ended_at = COALESCE(?, UTC_TIMESTAMP(3)), ended_by = ?, "
 		"version = version + 1, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND status = 'started'", false },
 	[STMT_MEETING_CANCEL] = {
-		"UPDATE meetings SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(3), "
+		"UPDATE meetings SET status = 'cancelled', cancelled_at = COALESCE(?, UTC_TIMESTAMP(3)), "
 		"version = version + 1, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND status = 'scheduled'", false },
 	[STMT_MEETING_SET_PASSCODE] = {
 		"UPDATE meetings SET passcode_box = ?, version = version + 1, updated_at = UTC_TIMESTAMP(3) "
