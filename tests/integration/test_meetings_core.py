@@ -102,7 +102,7 @@ def test_validation_lists_every_bad_field(stack):
     m = create(stack, host, title=title, description="line 1\nline 2")
     assert assert_success(stack.call("GET", f"/api/v1/meetings/{m['id']}", token=host))["title"] == title
     assert_error(stack.call("POST", "/api/v1/meetings", {"title": "z", "scheduled_for": SOON, "duration": 5,
-                                                          "platform": "zoom"}, token=host), 503, "zoom_not_configured")
+                                                          "platform": "zoom"}, token=host), 503, "PLATFORM_NOT_CONFIGURED", platform="zoom")
 
 
 def test_passcode_lock(make_stack):

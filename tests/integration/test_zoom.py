@@ -115,12 +115,12 @@ def own_account():
 def test_not_configured_is_503(webhook_stack):
     _, token = user(webhook_stack)
     r = webhook_stack.call("POST", "/api/v1/meetings", meeting_body(platform="zoom"), token=token)
-    assert_error(r, 503, "zoom_not_configured")
+    assert_error(r, 503, "PLATFORM_NOT_CONFIGURED", platform="zoom")
     body = {"title": "T", "scheduledFor": future(), "duration": 30}
     r = webhook_stack.call("POST", PROXY + "/create", body, token=token)
-    assert_error(r, 503, "zoom_not_configured")
-    assert_error(webhook_stack.call("POST", PROXY + "/123456789/cancel", token=token), 503, "zoom_not_configured")
-    assert_error(webhook_stack.call("GET", PROXY + "/123456789/status", token=token), 503, "zoom_not_configured")
+    assert_error(r, 503, "PLATFORM_NOT_CONFIGURED", platform="zoom")
+    assert_error(webhook_stack.call("POST", PROXY + "/123456789/cancel", token=token), 503, "PLATFORM_NOT_CONFIGURED", platform="zoom")
+    assert_error(webhook_stack.call("GET", PROXY + "/123456789/status", token=token), 503, "PLATFORM_NOT_CONFIGURED", platform="zoom")
     r = webhook_stack.call("GET", "/api/v1/platforms", token=token)
     if r.status == 200:
         zoom = [p for p in r.json()["data"]["platforms"] if p.get("name", p.get("id")) == "zoom"]
