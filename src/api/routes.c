@@ -43,20 +43,20 @@ const struct route routes[] = {
 	{ M_GET,    "/meetings/my-meetings",     face004_my_meetings, AUTH_USER, LIMIT_NONE, FACE_004, "face004_my_meetings" },
 
 	/* zoom: 000 proxy face, 002 face, Zoom webhooks */
-	{ M_POST,   "/api/meetings/proxy/zoom/create", proxy_zoom_create, AUTH_USER, LIMIT_MEETING, FACE_V1, "proxy_zoom_create" },
-	{ M_POST,   "/api/meetings/proxy/zoom/:meeting_id/cancel", proxy_zoom_cancel, AUTH_USER, LIMIT_MEETING, FACE_V1, "proxy_zoom_cancel" },
-	{ M_GET,    "/api/meetings/proxy/zoom/:meeting_id/status", proxy_zoom_status, AUTH_USER, LIMIT_STATUS, FACE_V1, "proxy_zoom_status" },
-	{ M_POST,   "/api/zoom/webhook",         zoom_webhook,       AUTH_SIGNED, LIMIT_NONE, FACE_V1, "zoom_webhook" },
-	{ M_GET,    "/api/zoom/auth",            zoom_auth_start,    AUTH_USER, LIMIT_NONE, FACE_V1, "zoom_auth" },
-	{ M_GET,    "/api/zoom/auth/callback",   zoom_auth_callback, AUTH_NONE, LIMIT_NONE, FACE_V1, "zoom_auth_callback" },
-	{ M_GET,    "/api/zoom/meetings",        zoom_user_meetings_list, AUTH_USER, LIMIT_STATUS, FACE_V1, "zoom_user_meetings" },
-	{ M_POST,   "/api/zoom/meetings",        zoom_user_meeting_create, AUTH_USER, LIMIT_MEETING, FACE_V1, "zoom_user_meeting_create" },
+	{ M_POST,   "/api/meetings/proxy/zoom/create", proxy_zoom_create, AUTH_USER, LIMIT_MEETING, FACE_000, "proxy_zoom_create" },
+	{ M_POST,   "/api/meetings/proxy/zoom/:meeting_id/cancel", proxy_zoom_cancel, AUTH_USER, LIMIT_MEETING, FACE_000, "proxy_zoom_cancel" },
+	{ M_GET,    "/api/meetings/proxy/zoom/:meeting_id/status", proxy_zoom_status, AUTH_USER, LIMIT_STATUS, FACE_000, "proxy_zoom_status" },
+	{ M_POST,   "/api/zoom/webhook",         zoom_webhook,       AUTH_SIGNED, LIMIT_NONE, FACE_002, "zoom_webhook" },
+	{ M_GET,    "/api/zoom/auth",            zoom_auth_start,    AUTH_USER, LIMIT_NONE, FACE_002, "zoom_auth" },
+	{ M_GET,    "/api/zoom/auth/callback",   zoom_auth_callback, AUTH_NONE, LIMIT_NONE, FACE_002, "zoom_auth_callback" },
+	{ M_GET,    "/api/zoom/meetings",        zoom_user_meetings_list, AUTH_USER, LIMIT_STATUS, FACE_002, "zoom_user_meetings" },
+	{ M_POST,   "/api/zoom/meetings",        zoom_user_meeting_create, AUTH_USER, LIMIT_MEETING, FACE_002, "zoom_user_meeting_create" },
 	/* google: 000 proxy face */
-	{ M_POST,   "/api/meetings/proxy/google-meet/create", proxy_google_create, AUTH_USER, LIMIT_MEETING, FACE_V1, "proxy_google_create" },
+	{ M_POST,   "/api/meetings/proxy/google-meet/create", proxy_google_create, AUTH_USER, LIMIT_MEETING, FACE_000, "proxy_google_create" },
 	/* platforms list, room tokens (LiveKit, Jitsi), 003 provider webhooks */
 	{ M_GET,    "/api/v1/platforms",         api_platforms,      AUTH_USER, LIMIT_NONE, FACE_V1, "platforms" },
 	{ M_POST,   "/api/v1/meetings/:id/token", api_meeting_room_token, AUTH_USER, LIMIT_PARTICIPANT, FACE_V1, "meeting_room_token" },
-	{ M_POST,   "/api/webhooks/meeting",     webhook003_meeting, AUTH_SIGNED, LIMIT_NONE, FACE_V1, "webhook003_meeting" },
+	{ M_POST,   "/api/webhooks/meeting",     webhook003_meeting, AUTH_SIGNED, LIMIT_NONE, FACE_003, "webhook003_meeting" },
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);
