@@ -31,6 +31,10 @@ enum jwt_alg_id { CFG_JWT_HS256, CFG_JWT_RS256, CFG_JWT_ES256, CFG_JWT__MAX };
 
 struct config {
 	char *path;
+	/* credentials/ beside the config file: where credential names are read
+	 * when $CREDENTIALS_DIRECTORY is unset (meetd started outside systemd);
+	 * the units' LoadCredential= lines read the same directory. */
+	char *credentials_dir;
 
 	/* [server] */
 	char *listen;                   /* unix socket path */
@@ -166,7 +170,9 @@ struct config {
 /* Parses `path`. On ERR_OK *out is a new config (caller owns, config_free).
  * On ERR_CONFIG every problem found is appended to errs, one per line. */
 enum err config_load(const char *path, struct config **out, struct buf *errs);
-/* Reads the secret files the config names; ERR_CONFIG with reasons in errs. */
+/* Reads the secret files the config names (a credential name from
+ * $CREDENTIALS_DIRECTORY, else from credentials_dir); ERR_CONFIG with
+ * reasons in errs. */
 enum err config_load_secrets(struct config *cfg, struct buf *errs);
 /* config_free(NULL) is a no-op. Wipes secrets. */
 void config_free(struct config *cfg);

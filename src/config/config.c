@@ -357,6 +357,22 @@ check_consistency(const struct config *cfg, struct buf *errs)
 		buf_printf(errs, "%s: auth.jwt_key_file must be set\n", cfg->path);
 }
 
+/* "<directory of path>/credentials"; caller owns. NULL: out of memory. */
+static char *
+credentials_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
+	const char *dir = slash == NULL ? "." : path;
+	char *out;
+
+	if ((out = malloc(n + sizeof("/credentials"))) == NULL)
+		return NULL;
+	memcpy(out, dir, n);
+	memcpy(out + n, "/credentials", sizeof("/credentials"));
+	return out;
+}
+
 enum err
 config_load(const char *path, struct config **out, struct buf *errs)
 {
@@ -369,7 +385,10 @@ config_load(const char *path, struct config **out, struct buf *errs)
 	*out = NULL;
 	if ((cfg = calloc(1, sizeof(*cfg))) == NULL)
 		return ERR_NOMEM;
-	if ((cfg->path = strdup(path)) == NULL) {
+	if ((cfg->path = strdup(path)) == NULL ||
+	    (cfg->credentials_dir = credentials_dir_of(path)) == NULL) {
+		free(cfg->path);
+	free(cfg->credentials_dir);
 		free(cfg);
 		return ERR_NOMEM;
 	}
@@ -489,7 +508,8 @@ load_previous_keys(struct config *cfg, struct buf *errs)
 			}
 			memcpy(ref, p, n);
 			ref[n] = '\0';
-			if (secret_load(ref, &cfg->previous_keys[cfg->nprevious_keys], errs) != ERR_OK)
+			if (secret_load_from(ref, cfg->credentials_dir,
+			    &cfg->previous_keys[cfg->nprevious_keys], errs) != ERR_OK)
 				return ERR_CONFIG;
 			if (!secretbox_key_valid(&cfg->previous_keys[cfg->nprevious_keys++])) {
 				buf_printf(errs, "secrets.previous_key_files: %s must hold 64 hex digits\n", ref);
@@ -507,7 +527,7 @@ config_load_secrets(struct config *cfg, struct buf *errs)
 	enum err e = ERR_OK;
 	size_t i;
 
-	if (secret_load(cfg->jwt_key_file, &cfg->jwt_key, errs) != ERR_OK)
+	if (secret_load_from(cfg->jwt_key_file, cfg->credentials_dir, &cfg->jwt_key, errs) != ERR_OK)
 		e = ERR_CONFIG;
 	else if (cfg->jwt_algorithm == CFG_JWT_HS256 && cfg->jwt_key.len < 32) {
 		buf_printf(errs, "auth.jwt_key_file: an HS256 secret must be at least 32 bytes\n");
@@ -519,21 +539,21 @@ config_load_secrets(struct config *cfg, struct buf *errs)
 		e = ERR_CONFIG;
 	}
 	if (cfg->jwt_algorithm != CFG_JWT_HS256 && cfg->jwt_signing_key_file != NULL &&
-	    secret_load(cfg->jwt_signing_key_file, &cfg->jwt_signing_key, errs) != ERR_OK)
+	    secret_load_from(cfg->jwt_signing_key_file, cfg->credentials_dir, &cfg->jwt_signing_key, errs) != ERR_OK)
 		e = ERR_CONFIG;
 	if (cfg->db_password_file != NULL &&
-	    secret_load(cfg->db_password_file, &cfg->db_password, errs) != ERR_OK)
+	    secret_load_from(cfg->db_password_file, cfg->credentials_dir, &cfg->db_password, errs) != ERR_OK)
 		e = ERR_CONFIG;
 	for (i = 0; i < sizeof(platform_secrets) / sizeof(platform_secrets[0]); i++) {
 		const char *ref = *(char **)((char *)cfg + platform_secrets[i].file);
-		if (ref != NULL && secret_load(ref, (struct secret *)((char *)cfg + platform_secrets[i].secret),
-		    errs) != ERR_OK)
+		if (ref != NULL && secret_load_from(ref, cfg->credentials_dir,
+		    (struct secret *)((char *)cfg + platform_secrets[i].secret), errs) != ERR_OK)
 			e = ERR_CONFIG;
 	}
 	if (cfg->previous_key_files != NULL && load_previous_keys(cfg, errs) != ERR_OK)
 		e = ERR_CONFIG;
 	if (cfg->data_key_file != NULL) {
-		if (secret_load(cfg->data_key_file, &cfg->data_key, errs) != ERR_OK)
+		if (secret_load_from(cfg->data_key_file, cfg->credentials_dir, &cfg->data_key, errs) != ERR_OK)
 			e = ERR_CONFIG;
 		else if (!secretbox_key_valid(&cfg->data_key)) {
 			buf_printf(errs, "secrets.key_file: must hold 64 hex digits (a 256-bit key; `meetd keygen` makes one)\n");
@@ -564,6 +584,7 @@ config_free(struct config *cfg)
 	for (i = 0; i < sizeof(platform_secrets) / sizeof(platform_secrets[0]); i++)
 		secret_clear((struct secret *)((char *)cfg + platform_secrets[i].secret));
 	free(cfg->path);
+	free(cfg->credentials_dir);
 	free(cfg);
 }
 
