@@ -8,6 +8,13 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
   wrk python3 python3-pytest python3-yaml curl ca-certificates tzdata procps
   systemd util-linux"
 
+# Node runs the OpenAPI validator of the test suite (tests/js, node >= 18.17).
+# Debian's nodejs and npm unless a node with npm is already there (NodeSource's
+# nodejs, say, bundles npm and conflicts with Debian's npm package).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  PACKAGES="$PACKAGES nodejs npm"
+fi
+
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
