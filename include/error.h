@@ -64,6 +64,8 @@
 	X(ZOOM_REAUTH_REQUIRED,   409, "ZOOM_REAUTHORIZATION_REQUIRED", "Zoom refused the stored grant; connect the Zoom account again") \
 	X(INVALID_OAUTH_STATE,    400, "INVALID_OAUTH_STATE",    "The OAuth state is invalid or expired") \
 	X(INVALID_SIGNATURE,      401, "INVALID_SIGNATURE",      "The webhook signature is missing, invalid or stale") \
+	X(ACCOUNT_DISABLED,       403, "ACCOUNT_DISABLED",       "This account is disabled") \
+	X(GUESTS_NOT_ALLOWED,     403, "GUESTS_NOT_ALLOWED",     "This meeting does not admit guests; sign in to join") \
 	/* internal causes below: never leave the process as such, answer 500 */ \
 	X(NOMEM,                  500, "INTERNAL_ERROR",         "Out of memory") \
 	X(IO,                     500, "INTERNAL_ERROR",         "I/O error") \

@@ -32,6 +32,8 @@ struct principal {
 	const char *token_subject; /* the JWT's own `sub`, for logs; NULL for an API key */
 	const char *role;       /* "user" or "admin" */
 	const char *key_id;     /* API key id, for PRINCIPAL_API_KEY */
+	bool guest;             /* a guest: may act in one meeting alone */
+	const char *guest_meeting_id;
 };
 
 /* A rate-limit decision as the response headers report it. */

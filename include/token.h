@@ -44,6 +44,7 @@ struct token_claims {
 	const char *sub;        /* arena-owned */
 	const char *role;       /* "user" or "admin" (static) */
 	int64_t exp;
+	int64_t iat;            /* 0 when absent */
 	const char *name;       /* profile claims, arena-owned; NULL if absent */
 	const char *email;
 	bool email_verified;

@@ -4,6 +4,8 @@
 --   kind          'account' (a person's own account) or 'guest' (made for one
 --                 meeting by a guest token; guest_meeting_id says which)
 --   disabled_at   set: every request of the user answers 403 ACCOUNT_DISABLED
+--   deleted_at    set: personal data erased; the row stays so that meetings
+--                 the user organized and the audit log keep their references
 --   tokens_valid_after  unix seconds: tokens issued before are refused
 --                 ("sign out everywhere")
 --   time_zone, language: profile values used by mail, pages and reminders
@@ -19,6 +21,7 @@ ALTER TABLE users
     ADD COLUMN time_zone VARCHAR(64) CHARACTER SET ascii NULL AFTER display_name,
     ADD COLUMN language CHAR(2) CHARACTER SET ascii NULL AFTER time_zone,
     ADD COLUMN disabled_at DATETIME(3) NULL,
+    ADD COLUMN deleted_at DATETIME(3) NULL,
     ADD COLUMN tokens_valid_after BIGINT NOT NULL DEFAULT 0,
     ADD KEY users_guest_meeting (guest_meeting_id);
 
@@ -37,3 +40,8 @@ CREATE TABLE user_identities (
 -- Local accounts sign in with tokens meetd issues for their own id.
 INSERT INTO user_identities (issuer, subject, user_id, email, email_verified, created_at)
     SELECT 'meetd', id, id, NULL, 0, created_at FROM users;
+
+-- Guests: whether a meeting lets people without an account in (a guest
+-- token for it). NULL: the platform's default (on for native rooms only).
+ALTER TABLE meetings
+    ADD COLUMN allow_guests TINYINT(1) NULL AFTER waiting_room;

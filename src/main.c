@@ -29,6 +29,7 @@
 #include "parse.h"
 #include "router.h"
 #include "token.h"
+#include "users_cli.h"
 #include "worker.h"
 
 static void
@@ -37,6 +38,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: meetd [-c FILE] serve | worker [--once] | migrate | rekey | -t\n"
 	    "       meetd [-c FILE] token --sub ID [--role user|admin] [--ttl SECONDS]\n"
+	    "       meetd [-c FILE] user list | show|disable|enable|sign-out|delete USER_ID\n"
 	    "       meetd version | config-reference | routes | keygen\n"
 	    "default FILE: %s\n", CONFIG_DEFAULT_PATH);
 }
@@ -249,6 +251,15 @@ main(int argc, char **argv)
 		e = migrate_run(cfg);
 		config_free(cfg);
 		return e == ERR_OK ? 0 : 1;
+	}
+	if (strcmp(cmd, "user") == 0) {
+		int status;
+		if ((cfg = load(path, true)) == NULL)
+			return 1;
+		log_setup(cfg->log_level, "user");
+		status = users_cli_main(cfg, argc - i, argv + i);
+		config_free(cfg);
+		return status;
 	}
 	if (strcmp(cmd, "rekey") == 0) {
 		struct rekey_counts n;

@@ -18,6 +18,7 @@
 #include "password.h"
 #include "rand.h"
 #include "token.h"
+#include "users.h"
 #include "validate.h"
 
 enum { F_EMAIL, F_PASSWORD, F_NAME };
@@ -162,6 +163,8 @@ api_login(struct request *rq, struct response *rs)
 	}
 	if (!password_verify(v[F_PASSWORD].s, v[F_PASSWORD].len, db_cell(&rows, 0, 2)))
 		return ERR_INVALID_CREDENTIALS;
+	if (strcmp(db_cell(&rows, 0, 6), "1") == 0)
+		return ERR_ACCOUNT_DISABLED;    /* told only to who knows the password */
 	if ((e = token_issue(&policy, db_cell(&rows, 0, 0), db_cell(&rows, 0, 4),
 	    (int64_t)time(NULL), cfg->token_ttl, &token)) != ERR_OK)
 		return e;
@@ -178,28 +181,95 @@ api_login(struct request *rq, struct response *rs)
 	return ERR_OK;
 }
 
+/* The account as /me and the admin routes show it. */
+void
+account_write_user(struct jsonw *w, const struct user *u, const char *role)
+{
+	jw_kstr(w, "id", u->id);
+	jw_kstr(w, "kind", u->kind);
+	jw_kstr(w, "email", u->email);
+	jw_kbool(w, "email_verified", u->email_verified);
+	jw_kstr(w, "display_name", u->display_name);
+	jw_kstr(w, "role", role != NULL ? role : u->role);
+	jw_kstr(w, "time_zone", u->time_zone != NULL ? u->time_zone : "UTC");
+	jw_kstr(w, "language", u->language != NULL ? u->language : "en");
+	jw_kstr(w, "created_at", u->created_at);
+	jw_kbool(w, "local_account", u->local_account);
+}
+
+static enum err
+render_me(struct request *rq, struct response *rs, const struct user *u, const char *message)
+{
+	struct jsonw *w = resp_data(rs, 200, message);
+
+	jw_obj_open(w);
+	/* the role this request acts with: meetd's own tokens may carry admin */
+	account_write_user(w, u, rq->who.role);
+	jw_kstr(w, "auth", rq->who.kind == PRINCIPAL_API_KEY ? "api_key" : "jwt");
+	jw_obj_close(w);
+	return ERR_OK;
+}
+
 enum err
 api_me(struct request *rq, struct response *rs)
 {
-	struct db_rows rows;
-	struct db_val p = DB_STR(rq->who.subject);
+	struct user u;
+	enum err e;
+
+	if ((e = users_get(rq->app->db, rq->arena, rq->who.subject, &u)) != ERR_OK)
+		return e == ERR_USER_NOT_FOUND ? ERR_DB_UNAVAILABLE : e;
+	return render_me(rq, rs, &u, "Current user");
+}
+
+enum { P_NAME, P_ZONE, P_LANGUAGE, NP };
+
+static const struct field_spec profile_fields[NP] = {
+	[P_NAME] = { "display_name", FT_STRING, FF_NOT_BLANK | FF_NO_CONTROL, 1, USER_NAME_MAX },
+	[P_ZONE] = { "time_zone", FT_STRING, FF_NO_CONTROL, 1, 64 },
+	[P_LANGUAGE] = { "language", FT_STRING, FF_NO_CONTROL, 2, 2 },
+};
+
+enum err
+api_me_update(struct request *rq, struct response *rs)
+{
+	struct field_value v[NP];
+	struct profile_change c = { 0 };
+	const char *bad = NULL;
+	struct user u;
+	enum err e;
+
+	if ((e = validate_body(rq, profile_fields, NP, v)) != ERR_OK)
+		return e;
+	/* null puts a time zone or language back to its default */
+	c.set_name = v[P_NAME].present;
+	c.display_name = validate_dup(rq, &v[P_NAME]);
+	c.set_zone = json_object_get(rq->json, "time_zone") != NULL;
+	c.time_zone = validate_dup(rq, &v[P_ZONE]);
+	c.set_language = json_object_get(rq->json, "language") != NULL;
+	c.language = validate_dup(rq, &v[P_LANGUAGE]);
+	e = users_update_profile(rq->app->db, rq->arena, rq->who.subject, &c, &u, &bad);
+	if (e == ERR_VALIDATION_FAILED)
+		return request_field_error(rq, bad, strcmp(bad, "language") == 0 ?
+		    "must be en or fr" : "must be an IANA time zone such as Europe/Paris");
+	if (e != ERR_OK)
+		return e == ERR_USER_NOT_FOUND ? ERR_DB_UNAVAILABLE : e;
+	return render_me(rq, rs, &u, "Profile updated");
+}
+
+enum err
+api_me_sign_out(struct request *rq, struct response *rs)
+{
+	int64_t now = (int64_t)time(NULL);
+	char at[CLOCK_ISO_LEN];
 	struct jsonw *w;
 	enum err e;
 
-	if ((e = db_exec(rq->app->db, STMT_USER_BY_ID, &p, 1, rq->arena, &rows, 1, NULL)) != ERR_OK)
-		return e;
-	if (rows.nrows != 1)
-		return ERR_DB_UNAVAILABLE;      /* auth found the user a moment ago */
-	w = resp_data(rs, 200, "Current user");
+	if ((e = users_sign_out_everywhere(rq->app->db, rq->arena, rq->who.subject, now)) != ERR_OK)
+		return e == ERR_USER_NOT_FOUND ? ERR_DB_UNAVAILABLE : e;
+	clock_iso8601(now, at);
+	w = resp_data(rs, 200, "Signed out everywhere: every token issued until now is refused");
 	jw_obj_open(w);
-	jw_kstr(w, "id", rq->who.subject);
-	jw_kstr(w, "email", db_cell(&rows, 0, 1));
-	jw_kstr(w, "display_name", db_cell(&rows, 0, 2));
-	jw_kstr(w, "role", rq->who.role);
-	jw_kstr(w, "kind", db_cell(&rows, 0, 6));
-	jw_kstr(w, "created_at", db_cell(&rows, 0, 4));
-	jw_kbool(w, "local_account", strcmp(db_cell(&rows, 0, 5), "1") == 0);
-	jw_kstr(w, "auth", rq->who.kind == PRINCIPAL_API_KEY ? "api_key" : "jwt");
+	jw_kstr(w, "signed_out_at", at);
 	jw_obj_close(w);
 	return ERR_OK;
 }
@@ -209,7 +279,6 @@ api_apikey_create(struct request *rq, struct response *rs)
 {
 	struct field_value v[1];
 	struct apikey key;
-	struct db_rows rows;
 	struct db_val p[5];
 	char id[ULID_LEN + 1], now[CLOCK_ISO_LEN];
 	const char *name;
@@ -218,10 +287,7 @@ api_apikey_create(struct request *rq, struct response *rs)
 
 	if ((e = validate_body(rq, apikey_fields, 1, v)) != ERR_OK)
 		return e;
-	p[0] = DB_STR(rq->who.subject);
-	if ((e = db_exec(rq->app->db, STMT_USER_BY_ID, p, 1, rq->arena, &rows, 1, NULL)) != ERR_OK)
-		return e;
-	if (rows.nrows == 0 || strcmp(db_cell(&rows, 0, 6), "account") != 0)
+	if (rq->who.guest)
 		return request_fail(rq, ERR_FORBIDDEN, "API keys belong to accounts, not guests");
 	if (!apikey_generate(&key) || (name = arena_strndup(rq->arena, v[0].s, v[0].len)) == NULL)
 		return ERR_INTERNAL;

@@ -33,6 +33,8 @@ api_key(struct request *rq, const char *text)
 	if (rows.nrows != 1 || rows.lens[2] != SHA256_LEN ||
 	    !crypto_equal(db_cell(&rows, 0, 2), key.hash, SHA256_LEN))
 		return ERR_INVALID_TOKEN;
+	if (strcmp(db_cell(&rows, 0, 4), "1") == 0)
+		return ERR_ACCOUNT_DISABLED;
 	rq->who.kind = PRINCIPAL_API_KEY;
 	rq->who.key_id = db_cell(&rows, 0, 0);
 	rq->who.subject = db_cell(&rows, 0, 1);
@@ -72,7 +74,15 @@ auth_authenticate(struct request *rq)
 	ic.email_verified = claims.email_verified;
 	if ((e = identity_resolve(rq->app->db, &ic, rq->arena, &user)) != ERR_OK)
 		return e;
+	if (user.disabled)
+		return request_fail(rq, ERR_ACCOUNT_DISABLED, user.guest ?
+		    "You were removed from this meeting" : NULL);
+	/* signed out everywhere: tokens issued before that moment are void */
+	if (user.tokens_valid_after > 0 && claims.iat < user.tokens_valid_after)
+		return ERR_INVALID_TOKEN;
 	rq->who.kind = PRINCIPAL_JWT;
+	rq->who.guest = user.guest;
+	rq->who.guest_meeting_id = user.guest_meeting_id;
 	rq->who.subject = user.id;
 	rq->who.token_subject = claims.sub;
 	/* meetd signed this token itself, so its role claim is meetd's word;

@@ -125,7 +125,7 @@ claims_ok(const struct token_policy *p, json_t *c, int64_t now, struct arena *a,
 {
 	json_t *exp = json_object_get(c, "exp"), *nbf = json_object_get(c, "nbf");
 	json_t *iss = json_object_get(c, "iss"), *sub = json_object_get(c, "sub");
-	json_t *role = json_object_get(c, "role");
+	json_t *role = json_object_get(c, "role"), *iat;
 	int64_t leeway = p->leeway < 0 ? 0 : p->leeway > TOKEN_MAX_LEEWAY ? TOKEN_MAX_LEEWAY : p->leeway;
 	size_t sublen;
 
@@ -150,6 +150,10 @@ claims_ok(const struct token_policy *p, json_t *c, int64_t now, struct arena *a,
 		return false;
 	out->sub = arena_strndup(a, json_string_value(sub), sublen);
 	out->exp = json_integer_value(exp);
+	iat = json_object_get(c, "iat");
+	if (iat != NULL && !json_is_number(iat))
+		return false;
+	out->iat = iat != NULL ? (int64_t)json_number_value(iat) : 0;
 	/* profile claims (OpenID Connect): taken when they are strings */
 	out->name = claim_text(a, c, "name");
 	out->email = claim_text(a, c, "email");
