@@ -5,13 +5,13 @@
  */
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "apikey.h"
 #include "app.h"
 #include "auth.h"
 #include "crypto.h"
 #include "db.h"
+#include "idp.h"
 #include "token.h"
 
 static enum err
@@ -44,7 +44,6 @@ enum err
 auth_authenticate(struct request *rq)
 {
 	const char *h = rq->authorization, *tok;
-	struct token_policy policy;
 	struct token_claims claims;
 	enum err e;
 
@@ -57,11 +56,12 @@ auth_authenticate(struct request *rq)
 		tok++;
 	if (apikey_looks_like(tok))
 		return api_key(rq, tok);
-	token_policy_from_config(rq->app->cfg, &policy);
-	if ((e = token_verify(&policy, tok, (int64_t)time(NULL), rq->arena, &claims)) != ERR_OK)
+	if ((e = idp_verify(rq->app, tok, rq->arena, &claims)) != ERR_OK)
 		return e;
 	rq->who.kind = PRINCIPAL_JWT;
 	rq->who.subject = claims.sub;
-	rq->who.role = claims.role;
+	/* only meetd's own tokens grant admin; a provider's role claim waits
+	 * for the identity mapping */
+	rq->who.role = claims.local && claims.role != NULL && strcmp(claims.role, "admin") == 0 ? "admin" : "user";
 	return ERR_OK;
 }
