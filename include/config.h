@@ -42,7 +42,7 @@ struct idp_config {
 	char *jwks_file;                /* a JWK Set read at start and reload, or */
 	char *jwks_url;                 /* one the worker fetches into the database */
 	int64_t jwks_refresh_interval;  /* seconds between the worker's fetches */
-	struct secret jwks;             /* jwks_file's content (not secret, read the same way) */
+	struct secret jwks;             /* jwks_file's content (public: any file mode) */
 };
 
 struct config {

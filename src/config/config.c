@@ -682,6 +682,33 @@ load_previous_keys(struct config *cfg, struct buf *errs)
 	return ERR_OK;
 }
 
+/* A public file (a JWK Set holds no secret, so any mode is fine), at
+ * most 1 MiB, NUL-terminated. */
+static bool
+read_public(const char *path, struct secret *out)
+{
+	const size_t max = 1024 * 1024;
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (f == NULL)
+		return false;
+	if ((out->data = malloc(max + 1)) == NULL) {
+		fclose(f);
+		return false;
+	}
+	n = fread(out->data, 1, max + 1, f);
+	fclose(f);
+	if (n > max) {
+		errno = EFBIG;
+		secret_clear(out);
+		return false;
+	}
+	out->data[n] = '\0';
+	out->len = n;
+	return true;
+}
+
 /* Each jwks_file is read and parsed now, so `meetd -t` and a reload
  * refuse a set that would verify nothing. */
 static enum err
@@ -698,7 +725,9 @@ load_jwks_files(struct config *cfg, struct buf *errs)
 
 		if (d->jwks_file == NULL)
 			continue;
-		if (secret_load(d->jwks_file, &d->jwks, errs) != ERR_OK) {
+		if (!read_public(d->jwks_file, &d->jwks)) {
+			buf_printf(errs, "[idp.%s] jwks_file %s: cannot read (or larger than 1 MiB): %s\n", d->name,
+			    d->jwks_file, strerror(errno));
 			e = ERR_CONFIG;
 			continue;
 		}
