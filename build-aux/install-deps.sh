@@ -5,7 +5,7 @@ set -eu
 PACKAGES="build-essential autoconf automake libtool pkg-config
   libfcgi-dev libjansson-dev libjwt-dev libmariadb-dev libcurl4-openssl-dev libssl-dev
   libcmocka-dev mariadb-server mariadb-client nginx-light libnginx-mod-nchan
-  wrk python3 python3-pytest python3-yaml curl ca-certificates tzdata procps
+  wrk python3 python3-pytest python3-yaml curl ca-certificates tzdata procps python3-jwt python3-cryptography
   systemd util-linux"
 
 # Node runs the OpenAPI validator of the test suite (tests/js, node >= 18.17).

@@ -27,7 +27,23 @@ struct rate {
 	int64_t period_s;
 };
 
+/* Same order as enum jws_alg (jws.h), which adds EdDSA. */
 enum jwt_alg_id { CFG_JWT_HS256, CFG_JWT_RS256, CFG_JWT_ES256, CFG_JWT__MAX };
+
+#define CONFIG_MAX_IDPS 8
+#define CONFIG_IDP_NAME_MAX 32
+
+/* One [idp.NAME] section: an identity provider whose tokens are trusted. */
+struct idp_config {
+	char name[CONFIG_IDP_NAME_MAX];
+	char *issuer;                   /* exact iss claim */
+	char *audience;                 /* required in aud */
+	unsigned algs;                  /* bit (1u << enum jws_alg) per allowed algorithm */
+	char *jwks_file;                /* a JWK Set read at start and reload, or */
+	char *jwks_url;                 /* one the worker fetches into the database */
+	int64_t jwks_refresh_interval;  /* seconds between the worker's fetches */
+	struct secret jwks;             /* jwks_file's content (public: any file mode) */
+};
 
 struct config {
 	char *path;
@@ -67,6 +83,7 @@ struct config {
 	char *jwt_key_id;
 	int64_t jwt_leeway;
 	int64_t jwt_max_bytes;
+	int64_t jwks_cache_ttl;         /* seconds a responder reuses fetched JWK Sets */
 	int64_t token_ttl;
 	int64_t scrypt_log2n;
 	bool registration;
@@ -144,6 +161,10 @@ struct config {
 	struct rate limit_create_platform;
 	int64_t passcode_attempts;
 	int64_t passcode_window;        /* seconds */
+
+	/* [idp.NAME] sections, in file order */
+	struct idp_config idps[CONFIG_MAX_IDPS];
+	size_t nidps;
 
 	/* [log] */
 	enum log_level log_level;

@@ -126,6 +126,10 @@ enum stmt_id {
 	STMT_REKEY_TOKENS_SET,
 	STMT_REKEY_IDEM_SCAN,
 	STMT_REKEY_IDEM_SET,
+	/* identity providers' key sets (idp.c, jwks_fetch.c) */
+	STMT_JWKS_ALL,
+	STMT_JWKS_GOOD,
+	STMT_JWKS_FAILED,
 	STMT__MAX
 };
 

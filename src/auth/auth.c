@@ -7,7 +7,6 @@
  */
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "apikey.h"
 #include "app.h"
@@ -15,6 +14,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "identity.h"
+#include "idp.h"
 #include "token.h"
 
 static enum err
@@ -49,7 +49,6 @@ enum err
 auth_authenticate(struct request *rq)
 {
 	const char *h = rq->authorization, *tok;
-	struct token_policy policy;
 	struct token_claims claims;
 	struct identity_claims ic = { 0 };
 	struct identity_user user;
@@ -64,10 +63,11 @@ auth_authenticate(struct request *rq)
 		tok++;
 	if (apikey_looks_like(tok))
 		return api_key(rq, tok);
-	token_policy_from_config(rq->app->cfg, &policy);
-	if ((e = token_verify(&policy, tok, (int64_t)time(NULL), rq->arena, &claims)) != ERR_OK)
+	if ((e = idp_verify(rq->app, tok, rq->arena, &claims)) != ERR_OK)
 		return e;
-	ic.issuer = IDENTITY_LOCAL_ISSUER;
+	/* meetd's own tokens name their subjects under one issuer whatever
+	 * auth.jwt_issuer says, so changing it later keeps every account */
+	ic.issuer = claims.local ? IDENTITY_LOCAL_ISSUER : claims.iss;
 	ic.subject = claims.sub;
 	ic.name = claims.name;
 	ic.email = claims.email;
@@ -85,8 +85,9 @@ auth_authenticate(struct request *rq)
 	rq->who.guest_meeting_id = user.guest_meeting_id;
 	rq->who.subject = user.id;
 	rq->who.token_subject = claims.sub;
-	/* meetd signed this token itself, so its role claim is meetd's word;
-	 * an account made admin in the database is admin with any token */
-	rq->who.role = strcmp(user.role, "admin") == 0 ? "admin" : claims.role;
+	/* only meetd's own tokens carry a role meetd vouches for; an account
+	 * made admin in the database is admin with any token */
+	rq->who.role = strcmp(user.role, "admin") == 0 ||
+	    (claims.local && claims.role != NULL && strcmp(claims.role, "admin") == 0) ? "admin" : "user";
 	return ERR_OK;
 }

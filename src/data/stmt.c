@@ -406,4 +406,17 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 		"WHERE (user_id, idem_key) > (?, ?) ORDER BY user_id, idem_key LIMIT 500", true },
 	[STMT_REKEY_IDEM_SET] = {
 		"UPDATE idempotency_keys SET response = ? WHERE user_id = ? AND idem_key = ? AND response <=> ?", true },
+	/* identity providers' key sets */
+	[STMT_JWKS_ALL] = {
+		"SELECT idp, url, jwks FROM jwks_sets WHERE jwks IS NOT NULL ORDER BY idp LIMIT 64", true },
+	[STMT_JWKS_GOOD] = {
+		"INSERT INTO jwks_sets (idp, url, jwks, fetched_at, failures) VALUES (?, ?, ?, UTC_TIMESTAMP(3), 0) "
+		"ON DUPLICATE KEY UPDATE url = VALUE(url), jwks = VALUE(jwks), fetched_at = VALUE(fetched_at), "
+		"failures = 0, last_error = NULL", true },
+	[STMT_JWKS_FAILED] = {
+		/* the set is kept unless it came from another URL */
+		"INSERT INTO jwks_sets (idp, url, failed_at, failures, last_error) VALUES (?, ?, UTC_TIMESTAMP(3), 1, ?) "
+		"ON DUPLICATE KEY UPDATE jwks = IF(url = VALUE(url), jwks, NULL), "
+		"fetched_at = IF(url = VALUE(url), fetched_at, NULL), url = VALUE(url), "
+		"failed_at = VALUE(failed_at), failures = failures + 1, last_error = VALUE(last_error)", false },
 };

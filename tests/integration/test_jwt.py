@@ -54,7 +54,7 @@ def forged_tokens(key):
         "nbf as a string": make_jwt(key, claims(nbf=str(now))),
         "missing exp": make_jwt(key, claims(exp=None)),
         "exp as a string": make_jwt(key, claims(exp=str(now + 600))),
-        "exp as a float": make_jwt(key, claims(exp=now + 600.5)),
+        "exp as a float, expired": make_jwt(key, claims(exp=now - 90.5)),
         "exp null": make_jwt(key, {**claims(), "exp": None}),
         "missing sub": make_jwt(key, claims(sub=None)),
         "empty sub": make_jwt(key, claims(sub="")),
