@@ -27,6 +27,8 @@ struct user;
 struct jsonw;
 /* Writes an account's fields into an open object; role NULL: the user's own. */
 void account_write_user(struct jsonw *w, const struct user *u, const char *role);
+/* guests.c */
+enum err api_guest_token(struct request *rq, struct response *rs);
 /* admin_users.c */
 enum err api_admin_users_list(struct request *rq, struct response *rs);
 enum err api_admin_user_get(struct request *rq, struct response *rs);

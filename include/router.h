@@ -24,6 +24,14 @@ enum auth_level {
 	 * body before acting on it (platform webhooks): such senders get the
 	 * full body_limit (Zoom's recording.completed runs past 16k) */
 	AUTH_SIGNED,
+	/* a user, or a guest of the meeting named by the route's first
+	 * parameter; a guest's token opens no other route */
+	AUTH_MEETING,
+	/* public, but a caller who sends a token is authenticated (asking for
+	 * a guest token again keeps the guest's identity); anonymous callers
+	 * are limited by address */
+	AUTH_OPTIONAL,
+	AUTH__MAX
 };
 
 /* Limiter categories of 001 "Rate Limiting"; decided by the SQL limiter. */

@@ -28,20 +28,21 @@ const struct route routes[] = {
 	{ M_POST,   "/api/v1/meetings",          api_meeting_create, AUTH_USER, LIMIT_MEETING, FACE_V1, "meeting_create" },
 	{ M_GET,    "/api/v1/meetings",          api_meeting_list,   AUTH_USER, LIMIT_NONE, FACE_V1, "meeting_list" },
 	{ M_POST,   "/api/v1/meetings/join",     api_meeting_join_by_code, AUTH_USER, LIMIT_PARTICIPANT, FACE_V1, "meeting_join_by_code" },
-	{ M_GET,    "/api/v1/meetings/:id",      api_meeting_get,    AUTH_USER, LIMIT_NONE, FACE_V1, "meeting_get" },
+	{ M_GET,    "/api/v1/meetings/:id",      api_meeting_get,    AUTH_MEETING, LIMIT_NONE, FACE_V1, "meeting_get" },
 	{ M_PATCH,  "/api/v1/meetings/:id",      api_meeting_update, AUTH_USER, LIMIT_MEETING, FACE_V1, "meeting_update" },
 	{ M_POST,   "/api/v1/meetings/:id/cancel", api_meeting_cancel, AUTH_USER, LIMIT_MEETING, FACE_V1, "meeting_cancel" },
 	{ M_POST,   "/api/v1/meetings/:id/start", api_meeting_start, AUTH_USER, LIMIT_MEETING, FACE_V1, "meeting_start" },
 	{ M_POST,   "/api/v1/meetings/:id/end",  api_meeting_end,    AUTH_USER, LIMIT_MEETING, FACE_V1, "meeting_end" },
-	{ M_GET,    "/api/v1/meetings/:id/status", api_meeting_status, AUTH_USER, LIMIT_STATUS, FACE_V1, "meeting_status" },
-	{ M_POST,   "/api/v1/meetings/:id/join", api_meeting_join,   AUTH_USER, LIMIT_PARTICIPANT, FACE_V1, "meeting_join" },
-	{ M_POST,   "/api/v1/meetings/:id/leave", api_meeting_leave, AUTH_USER, LIMIT_PARTICIPANT, FACE_V1, "meeting_leave" },
-	{ M_GET,    "/api/v1/meetings/:id/participants", api_meeting_participants, AUTH_USER, LIMIT_NONE, FACE_V1, "meeting_participants" },
+	{ M_GET,    "/api/v1/meetings/:id/status", api_meeting_status, AUTH_MEETING, LIMIT_STATUS, FACE_V1, "meeting_status" },
+	{ M_POST,   "/api/v1/meetings/:id/join", api_meeting_join,   AUTH_MEETING, LIMIT_PARTICIPANT, FACE_V1, "meeting_join" },
+	{ M_POST,   "/api/v1/meetings/:id/leave", api_meeting_leave, AUTH_MEETING, LIMIT_PARTICIPANT, FACE_V1, "meeting_leave" },
+	{ M_GET,    "/api/v1/meetings/:id/participants", api_meeting_participants, AUTH_MEETING, LIMIT_NONE, FACE_V1, "meeting_participants" },
 	{ M_POST,   "/api/v1/meetings/:id/invitation-token", api_meeting_new_invite, AUTH_USER, LIMIT_MEETING, FACE_V1, "meeting_new_invite" },
 	{ M_POST,   "/api/v1/meetings/:id/passcode", api_meeting_new_passcode, AUTH_USER, LIMIT_MEETING, FACE_V1, "meeting_new_passcode" },
 	{ M_PUT,    "/api/v1/meetings/:id/members/:user_id", api_meeting_member_set, AUTH_USER, LIMIT_MEETING, FACE_V1, "meeting_member_set" },
 	{ M_DELETE, "/api/v1/meetings/:id/members/:user_id", api_meeting_member_delete, AUTH_USER, LIMIT_MEETING, FACE_V1, "meeting_member_delete" },
 	{ M_GET,    "/api/v1/meetings/:id/audit", api_meeting_audit, AUTH_USER, LIMIT_NONE, FACE_V1, "meeting_audit" },
+	{ M_POST,   "/api/v1/guest-tokens",      api_guest_token,    AUTH_OPTIONAL, LIMIT_PARTICIPANT, FACE_V1, "guest_token" },
 	{ M_GET,    "/api/v1/invitations/:token", api_invitation_get, AUTH_USER, LIMIT_PARTICIPANT, FACE_V1, "invitation_get" },
 
 	/* 004's face: the same operations in that document's paths and shapes */
@@ -63,7 +64,7 @@ const struct route routes[] = {
 	{ M_POST,   "/api/meetings/proxy/google-meet/create", proxy_google_create, AUTH_USER, LIMIT_MEETING, FACE_000, "proxy_google_create" },
 	/* platforms list, room tokens (LiveKit, Jitsi), 003 provider webhooks */
 	{ M_GET,    "/api/v1/platforms",         api_platforms,      AUTH_USER, LIMIT_NONE, FACE_V1, "platforms" },
-	{ M_POST,   "/api/v1/meetings/:id/token", api_meeting_room_token, AUTH_USER, LIMIT_PARTICIPANT, FACE_V1, "meeting_room_token" },
+	{ M_POST,   "/api/v1/meetings/:id/token", api_meeting_room_token, AUTH_MEETING, LIMIT_PARTICIPANT, FACE_V1, "meeting_room_token" },
 	{ M_POST,   "/api/webhooks/meeting",     webhook003_meeting, AUTH_SIGNED, LIMIT_NONE, FACE_003, "webhook003_meeting" },
 };
 

@@ -155,10 +155,19 @@ apply_limit(struct request *rq)
 	bool allowed;
 	enum err e;
 
-	if (r == NULL || rq->who.kind == PRINCIPAL_NONE || rq->app->db == NULL)
+	if (r == NULL || rq->app->db == NULL)
 		return ERR_OK;
-	if ((size_t)snprintf(key, sizeof(key), "u:%s:%s", rq->who.subject, name) >= sizeof(key))
-		return ERR_TOO_LONG;
+	if (rq->who.kind != PRINCIPAL_NONE) {
+		if ((size_t)snprintf(key, sizeof(key), "u:%s:%s", rq->who.subject, name) >= sizeof(key))
+			return ERR_TOO_LONG;
+	} else if (rq->route->auth == AUTH_OPTIONAL) {
+		/* no account to charge: the client address pays */
+		if ((size_t)snprintf(key, sizeof(key), "a:%s:%s", rq->remote_addr != NULL ?
+		    rq->remote_addr : "-", name) >= sizeof(key))
+			return ERR_TOO_LONG;
+	} else {
+		return ERR_OK;
+	}
 	if ((e = limiter_take(rq->app->db, rq->arena, key, r, &rq->limit, &allowed)) != ERR_OK)
 		return e;
 	if (!allowed) {
@@ -166,6 +175,21 @@ apply_limit(struct request *rq)
 		rq->err.limit = &rq->limit;
 		return ERR_RATE_LIMITED;
 	}
+	return ERR_OK;
+}
+
+/* A guest's token opens its own meeting's routes alone: another meeting
+ * is as unknown to it as to any stranger, an account route is forbidden. */
+static enum err
+guest_scope(struct request *rq, const struct route *r)
+{
+	if (r->auth == AUTH_OPTIONAL)
+		return ERR_OK;
+	if (r->auth != AUTH_MEETING)
+		return request_fail(rq, ERR_FORBIDDEN, "A guest token opens its meeting's routes only");
+	if (rq->params[0] == NULL || rq->who.guest_meeting_id == NULL ||
+	    strcmp(rq->params[0], rq->who.guest_meeting_id) != 0)
+		return ERR_MEETING_NOT_FOUND;
 	return ERR_OK;
 }
 
@@ -200,8 +224,11 @@ run(struct request *rq, struct response *rs)
 	}
 	rq->route = r;
 	rq->err.face = r->face;
-	if (r->auth == AUTH_USER || r->auth == AUTH_ADMIN) {
+	if (r->auth == AUTH_USER || r->auth == AUTH_ADMIN || r->auth == AUTH_MEETING ||
+	    (r->auth == AUTH_OPTIONAL && rq->authorization != NULL && rq->authorization[0] != '\0')) {
 		if ((e = auth_authenticate(rq)) != ERR_OK)
+			return e;
+		if (rq->who.guest && (e = guest_scope(rq, r)) != ERR_OK)
 			return e;
 		if (r->auth == AUTH_ADMIN && strcmp(rq->who.role, "admin") != 0)
 			return ERR_FORBIDDEN;

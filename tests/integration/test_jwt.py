@@ -131,7 +131,8 @@ def test_token_for_unknown_subject_gets_a_user(stack):
     tok = make_jwt(stack.meetd.jwt_key, claims(sub="external|user-42"))
     me = assert_success(stack.call("GET", "/api/v1/me", token=tok))
     assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{26}", me["id"]), me
-    assert me == {"id": me["id"], "email": None, "display_name": "", "role": "user", "kind": "account",
+    assert me == {"id": me["id"], "email": None, "email_verified": False, "display_name": "", "role": "user",
+                  "kind": "account", "time_zone": "UTC", "language": "en",
                   "created_at": me["created_at"], "local_account": False, "auth": "jwt"}
     again = assert_success(stack.call("GET", "/api/v1/me", token=make_jwt(stack.meetd.jwt_key,
                                                                         claims(sub="external|user-42"))))
