@@ -198,20 +198,30 @@ class Meetd:
 class Nginx:
     """nginx from nginx/dev.conf.in on 127.0.0.1:<free port>."""
 
-    def __init__(self, root, upstream_socket, port=None):
+    def __init__(self, root, upstream_socket, port=None, cors_origins=()):
         self.root = root
         os.makedirs(root, exist_ok=True)
         os.chmod(root, 0o755)
         self.port = port or free_port()
         self.upstream_socket = upstream_socket
+        # browser origins allowed by CORS (none, as nginx/cors-origins.conf ships)
+        self.cors_origins = list(cors_origins)
         self.proc = None
+
+    @property
+    def access_log(self):
+        return os.path.join(self.root, "nginx-access.log")
 
     def render(self):
         with open(os.path.join(SRCDIR, "nginx", "dev.conf.in")) as f:
             text = f.read()
+        cors = os.path.join(self.root, "cors-origins.conf")
+        with open(cors, "w") as f:
+            f.writelines(f'"{o}" 1;\n' for o in self.cors_origins)
         subs = {"@PREFIX@": self.root, "@LISTEN@": f"127.0.0.1:{self.port}",
                 "@SOCKET@": self.upstream_socket,
                 "@SNIPPET@": os.path.join(SRCDIR, "nginx", "meetd-fastcgi.conf"),
+                "@NGINX@": os.path.join(SRCDIR, "nginx"), "@CORS@": cors,
                 "@WWW@": os.path.join(SRCDIR, "nginx", "www")}
         for k, v in subs.items():
             text = text.replace(k, v)
