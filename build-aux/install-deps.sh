@@ -5,7 +5,15 @@ set -eu
 PACKAGES="build-essential autoconf automake libtool pkg-config
   libfcgi-dev libjansson-dev libjwt-dev libmariadb-dev libcurl4-openssl-dev libssl-dev
   libcmocka-dev mariadb-server mariadb-client nginx-light libnginx-mod-nchan
-  wrk python3 python3-pytest python3-yaml curl ca-certificates tzdata procps"
+  wrk python3 python3-pytest python3-yaml curl ca-certificates tzdata procps python3-jwt python3-cryptography
+  systemd util-linux"
+
+# Node runs the OpenAPI validator of the test suite (tests/js, node >= 18.17).
+# Debian's nodejs and npm unless a node with npm is already there (NodeSource's
+# nodejs, say, bundles npm and conflicts with Debian's npm package).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  PACKAGES="$PACKAGES nodejs npm"
+fi
 
 missing=""
 for p in $PACKAGES; do

@@ -21,6 +21,19 @@ enum err api_me(struct request *rq, struct response *rs);
 enum err api_apikey_create(struct request *rq, struct response *rs);
 enum err api_apikey_list(struct request *rq, struct response *rs);
 enum err api_apikey_delete(struct request *rq, struct response *rs);
+enum err api_me_update(struct request *rq, struct response *rs);
+enum err api_me_sign_out(struct request *rq, struct response *rs);
+struct user;
+struct jsonw;
+/* Writes an account's fields into an open object; role NULL: the user's own. */
+void account_write_user(struct jsonw *w, const struct user *u, const char *role);
+/* admin_users.c */
+enum err api_admin_users_list(struct request *rq, struct response *rs);
+enum err api_admin_user_get(struct request *rq, struct response *rs);
+enum err api_admin_user_disable(struct request *rq, struct response *rs);
+enum err api_admin_user_enable(struct request *rq, struct response *rs);
+enum err api_admin_user_sign_out(struct request *rq, struct response *rs);
+enum err api_admin_user_delete(struct request *rq, struct response *rs);
 
 /* meetings.c */
 enum err api_meeting_create(struct request *rq, struct response *rs);

@@ -27,10 +27,30 @@ struct rate {
 	int64_t period_s;
 };
 
+/* Same order as enum jws_alg (jws.h), which adds EdDSA. */
 enum jwt_alg_id { CFG_JWT_HS256, CFG_JWT_RS256, CFG_JWT_ES256, CFG_JWT__MAX };
+
+#define CONFIG_MAX_IDPS 8
+#define CONFIG_IDP_NAME_MAX 32
+
+/* One [idp.NAME] section: an identity provider whose tokens are trusted. */
+struct idp_config {
+	char name[CONFIG_IDP_NAME_MAX];
+	char *issuer;                   /* exact iss claim */
+	char *audience;                 /* required in aud */
+	unsigned algs;                  /* bit (1u << enum jws_alg) per allowed algorithm */
+	char *jwks_file;                /* a JWK Set read at start and reload, or */
+	char *jwks_url;                 /* one the worker fetches into the database */
+	int64_t jwks_refresh_interval;  /* seconds between the worker's fetches */
+	struct secret jwks;             /* jwks_file's content (public: any file mode) */
+};
 
 struct config {
 	char *path;
+	/* credentials/ beside the config file: where credential names are read
+	 * when $CREDENTIALS_DIRECTORY is unset (meetd started outside systemd);
+	 * the units' LoadCredential= lines read the same directory. */
+	char *credentials_dir;
 
 	/* [server] */
 	char *listen;                   /* unix socket path */
@@ -63,6 +83,7 @@ struct config {
 	char *jwt_key_id;
 	int64_t jwt_leeway;
 	int64_t jwt_max_bytes;
+	int64_t jwks_cache_ttl;         /* seconds a responder reuses fetched JWK Sets */
 	int64_t token_ttl;
 	int64_t scrypt_log2n;
 	bool registration;
@@ -141,6 +162,10 @@ struct config {
 	int64_t passcode_attempts;
 	int64_t passcode_window;        /* seconds */
 
+	/* [idp.NAME] sections, in file order */
+	struct idp_config idps[CONFIG_MAX_IDPS];
+	size_t nidps;
+
 	/* [log] */
 	enum log_level log_level;
 	bool access_log;
@@ -166,7 +191,9 @@ struct config {
 /* Parses `path`. On ERR_OK *out is a new config (caller owns, config_free).
  * On ERR_CONFIG every problem found is appended to errs, one per line. */
 enum err config_load(const char *path, struct config **out, struct buf *errs);
-/* Reads the secret files the config names; ERR_CONFIG with reasons in errs. */
+/* Reads the secret files the config names (a credential name from
+ * $CREDENTIALS_DIRECTORY, else from credentials_dir); ERR_CONFIG with
+ * reasons in errs. */
 enum err config_load_secrets(struct config *cfg, struct buf *errs);
 /* config_free(NULL) is a no-op. Wipes secrets. */
 void config_free(struct config *cfg);

@@ -4,7 +4,11 @@
  * Every function that can fail returns an `enum err`. One table maps each
  * value to the HTTP status it answers with, the stable code string clients
  * program against (001's envelope "code"), and a default human message.
- * Codes are never renamed or given a new meaning; new ones are appended.
+ * Every code is UPPER_SNAKE_CASE. Codes are never renamed or given a new
+ * meaning (the one-time renames are listed in docs/changes.md); new ones
+ * are appended. Several causes may share one code: the seven
+ * *_NOT_CONFIGURED rows answer PLATFORM_NOT_CONFIGURED and name their
+ * platform in details.platform (err_platform()).
  */
 #ifndef MEETD_ERROR_H
 #define MEETD_ERROR_H
@@ -43,13 +47,13 @@
 	X(IDEMPOTENCY_KEY_REUSED, 422, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with a different request") \
 	X(IDEMPOTENCY_KEY_IN_USE, 409, "IDEMPOTENCY_KEY_IN_USE", "A request with this Idempotency-Key is still running") \
 	X(USER_NOT_FOUND,         404, "USER_NOT_FOUND",         "No such user") \
-	X(JITSI_NOT_CONFIGURED,   503, "jitsi_not_configured",   "Jitsi is not configured on this server") \
-	X(ZOOM_NOT_CONFIGURED,    503, "zoom_not_configured",    "Zoom is not configured on this server") \
-	X(GOOGLE_MEET_NOT_CONFIGURED, 503, "google_meet_not_configured", "Google Meet is not configured on this server") \
-	X(TEAMS_NOT_CONFIGURED,   503, "teams_not_configured",   "Microsoft Teams is not configured on this server") \
-	X(WEBEX_NOT_CONFIGURED,   503, "webex_not_configured",   "Webex is not configured on this server") \
-	X(FACETIME_NOT_CONFIGURED, 503, "facetime_not_configured", "FaceTime is not configured on this server") \
-	X(LIVEKIT_NOT_CONFIGURED, 503, "livekit_not_configured", "LiveKit is not configured on this server") \
+	X(JITSI_NOT_CONFIGURED,   503, "PLATFORM_NOT_CONFIGURED", "Jitsi is not configured on this server") \
+	X(ZOOM_NOT_CONFIGURED,    503, "PLATFORM_NOT_CONFIGURED", "Zoom is not configured on this server") \
+	X(GOOGLE_MEET_NOT_CONFIGURED, 503, "PLATFORM_NOT_CONFIGURED", "Google Meet is not configured on this server") \
+	X(TEAMS_NOT_CONFIGURED,   503, "PLATFORM_NOT_CONFIGURED", "Microsoft Teams is not configured on this server") \
+	X(WEBEX_NOT_CONFIGURED,   503, "PLATFORM_NOT_CONFIGURED", "Webex is not configured on this server") \
+	X(FACETIME_NOT_CONFIGURED, 503, "PLATFORM_NOT_CONFIGURED", "FaceTime is not configured on this server") \
+	X(LIVEKIT_NOT_CONFIGURED, 503, "PLATFORM_NOT_CONFIGURED", "LiveKit is not configured on this server") \
 	X(PLATFORM_UNAVAILABLE,   502, "PLATFORM_UNAVAILABLE",   "The meeting platform did not answer; try again shortly") \
 	X(PLATFORM_TIMEOUT,       504, "PLATFORM_TIMEOUT",       "The meeting platform did not answer in time") \
 	X(PLATFORM_ERROR,         502, "PLATFORM_ERROR",         "The meeting platform refused the request") \
@@ -60,6 +64,8 @@
 	X(ZOOM_REAUTH_REQUIRED,   409, "ZOOM_REAUTHORIZATION_REQUIRED", "Zoom refused the stored grant; connect the Zoom account again") \
 	X(INVALID_OAUTH_STATE,    400, "INVALID_OAUTH_STATE",    "The OAuth state is invalid or expired") \
 	X(INVALID_SIGNATURE,      401, "INVALID_SIGNATURE",      "The webhook signature is missing, invalid or stale") \
+	X(ACCOUNT_DISABLED,       403, "ACCOUNT_DISABLED",       "This account is disabled") \
+	X(GUESTS_NOT_ALLOWED,     403, "GUESTS_NOT_ALLOWED",     "This meeting does not admit guests; sign in to join") \
 	/* internal causes below: never leave the process as such, answer 500 */ \
 	X(NOMEM,                  500, "INTERNAL_ERROR",         "Out of memory") \
 	X(IO,                     500, "INTERNAL_ERROR",         "I/O error") \
@@ -75,6 +81,10 @@ enum err {
 #undef ERR_ENUM
 	ERR__MAX
 };
+
+/* The platform a PLATFORM_NOT_CONFIGURED cause is about ("zoom",
+ * "google_meet", ...), the name the canonical API uses; NULL for others. */
+const char *err_platform(enum err e);
 
 /* HTTP status for an error (200 for ERR_OK). */
 int err_http_status(enum err e);

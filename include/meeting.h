@@ -55,6 +55,7 @@ struct meeting {
 	int64_t remote_age_s;           /* since it was read; -1 never */
 	const char *recording_url;
 	const char *remote_account;     /* whose connected account holds it (002); NULL: the server's */
+	bool allow_guests;              /* people without an account may ask for a guest token */
 };
 
 const char *meeting_status_name(enum meeting_status s);

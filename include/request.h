@@ -28,9 +28,12 @@ enum principal_kind { PRINCIPAL_NONE, PRINCIPAL_JWT, PRINCIPAL_API_KEY };
 /* Who is calling, once authenticated. Strings are arena-owned. */
 struct principal {
 	enum principal_kind kind;
-	const char *subject;    /* user id (JWT sub, or the API key's owner) */
+	const char *subject;    /* meetd's user id (ULID) */
+	const char *token_subject; /* the JWT's own `sub`, for logs; NULL for an API key */
 	const char *role;       /* "user" or "admin" */
 	const char *key_id;     /* API key id, for PRINCIPAL_API_KEY */
+	bool guest;             /* a guest: may act in one meeting alone */
+	const char *guest_meeting_id;
 };
 
 /* A rate-limit decision as the response headers report it. */
@@ -39,11 +42,23 @@ struct limit_info {
 	int64_t limit, remaining, reset_epoch_s, retry_after_s, window_s;
 };
 
+/* Which system's clients a route answers: meetd's canonical API, or the
+ * face of one source system (docs/sources.md). Errors keep meetd's envelope
+ * on every face and add the key that system's clients read. */
+enum face {
+	FACE_V1,        /* the canonical API */
+	FACE_000,       /* Wakeve proxy: adds its snake_case "error" */
+	FACE_002,       /* Cal.com-style Zoom integration */
+	FACE_003,       /* Dheya sessions: adds "success": false */
+	FACE_004,       /* FastAPI rooms: adds "detail" */
+	FACE__MAX
+};
+
 /* Why a request failed, beyond the error code: the envelope's message and
  * its `details` object (field → reason). */
 struct errinfo {
 	const struct limit_info *limit; /* RATE_LIMIT_EXCEEDED: details {limit, window, reset_at} */
-	bool detail_key;                /* faces whose clients read FastAPI's "detail" */
+	enum face face;                 /* the route's face, for its clients' extra key */
 	const char *message;
 	size_t nfields;
 	const char *field[ERRINFO_MAX_FIELDS];

@@ -37,9 +37,6 @@ enum limit_category {
 	LIMIT__MAX
 };
 
-/* Which document's shapes a route answers with (design §3). */
-enum face { FACE_V1, FACE_004, FACE__MAX };
-
 typedef enum err (*route_handler)(struct request *rq, struct response *rs);
 
 struct route {

@@ -1,48 +1,84 @@
 /*
- * token.h — the JWT wrapper (reliability.md, first section; RFC 8725).
+ * token.h — bearer JWT verification (reliability.md, first section;
+ * RFC 8725) and issuing.
  *
- * libjwt 1.10 verifies with whatever `alg` a token names and checks no
- * claim, so every token goes through token_verify(), which:
- *   - caps the token's size and requires exactly three base64url segments;
- *   - pins the algorithm: the header's alg must equal the configured one
- *     (this also stops HS256 tokens "signed" with an RSA public key), and
- *     rejects `crit`, and any `kid` other than the configured one;
- *   - always passes the key to libjwt for the signature check;
- *   - requires an integer `exp`, checks `nbf`, `iss` and `aud` when
- *     configured, with a leeway of at most 60 s;
- *   - requires a non-empty `sub` and a known `role` (default "user").
+ * A token is trusted by its issuer: meetd itself (its own key, used for
+ * logins and `meetd token`) or one of the configured identity providers,
+ * each with its exact `iss`, audience, allowed algorithms and JWK Set.
+ * token_verify():
+ *   - caps the token's size and requires exactly three strict base64url
+ *     segments whose header and claims are JSON objects without duplicate
+ *     keys;
+ *   - accepts `typ` absent, "JWT", "at+jwt" or "application/at+jwt" (any
+ *     case); refuses `crit`, keys embedded in or fetched for the token
+ *     (jwk, jku, x5u, x5c) and every `alg` but HS256, RS256, ES256, EdDSA;
+ *   - picks the issuer by the (not yet verified) `iss`: a provider whose
+ *     issuer it equals, else meetd. A provider's token needs an algorithm
+ *     the provider allows and the key its `kid` names (no kid: the set's
+ *     only key); meetd's needs the configured algorithm and, if it has a
+ *     kid, the configured one. The key's type fixes the algorithm, so an
+ *     RSA public key never serves as an HMAC secret (jws.h);
+ *   - requires `exp` and checks `nbf` (NumericDates: integer or real) with
+ *     a leeway of at most 60 s, and `aud` (string or array);
+ *   - requires a `sub` of 1 to 255 bytes.
  * Every failure is the same ERR_INVALID_TOKEN, so a caller learns nothing
  * about which check failed.
  */
 #ifndef MEETD_TOKEN_H
 #define MEETD_TOKEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "arena.h"
 #include "config.h"
 #include "error.h"
+#include "jws.h"
 
 #define TOKEN_MAX_LEEWAY 60
 
+/* A configured identity provider, as token_verify sees it. */
+struct token_issuer {
+	const char *iss;                        /* exact iss claim */
+	const char *audience;                   /* required in aud */
+	unsigned algs;                          /* bit (1u << enum jws_alg) per allowed alg */
+	const struct jwks *keys;                /* borrowed; NULL: none known yet (refused) */
+};
+
 struct token_policy {
+	/* meetd's own key */
 	enum jwt_alg_id alg;
 	const unsigned char *verify_key;        /* HS secret or PEM public key; borrowed */
 	size_t verify_key_len;
+	const struct jws_key *local_key;        /* verify_key parsed; NULL: parsed per call */
 	const unsigned char *sign_key;          /* HS secret or PEM private key; may be NULL */
 	size_t sign_key_len;
-	const char *issuer;                     /* NULL: not checked */
+	const char *issuer;                     /* NULL: not checked (claims say "meetd") */
 	const char *audience;                   /* NULL: not checked */
 	const char *key_id;                     /* NULL: tokens must carry no kid */
+	/* both */
 	int64_t leeway;                         /* clamped to TOKEN_MAX_LEEWAY */
 	size_t max_bytes;
+	const struct token_issuer *idps;        /* borrowed */
+	size_t nidps;
 };
 
+#define TOKEN_LOCAL_ISSUER "meetd"
+
+/* What a verified token says. Strings are arena-owned or borrowed from
+ * the policy; optional ones are NULL when absent or not strings. */
 struct token_claims {
-	const char *sub;        /* arena-owned */
-	const char *role;       /* "user" or "admin" (static) */
+	const char *iss;        /* provider's issuer, or auth.jwt_issuer / "meetd" */
+	bool local;             /* signed with meetd's own key */
+	const char *sub;        /* 1..255 bytes, no NUL */
+	const char *role;       /* raw claim; meetd's own tokens: "user", "admin" or NULL */
+	const char *name;
+	const char *email;
+	bool email_verified;
+	int64_t iat;            /* 0 if absent */
 	int64_t exp;
+	const char *kid;
 };
 
 /* Policy view of a loaded config (borrows the config's secrets). */

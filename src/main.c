@@ -1,6 +1,8 @@
 /*
  * main.c — the meetd command line: one binary, several subcommands.
  *
+ * `-c FILE` may stand anywhere on the line (before or after the subcommand).
+ *
  *   meetd [-c FILE] serve          run the master and its responders
  *   meetd [-c FILE] migrate        apply pending schema migrations
  *   meetd [-c FILE] rekey          re-seal every secret at rest under the current data key
@@ -27,6 +29,7 @@
 #include "parse.h"
 #include "router.h"
 #include "token.h"
+#include "users_cli.h"
 #include "worker.h"
 
 static void
@@ -35,6 +38,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: meetd [-c FILE] serve | worker [--once] | migrate | rekey | -t\n"
 	    "       meetd [-c FILE] token --sub ID [--role user|admin] [--ttl SECONDS]\n"
+	    "       meetd [-c FILE] user list | show|disable|enable|sign-out|delete USER_ID\n"
 	    "       meetd version | config-reference | routes | keygen\n"
 	    "default FILE: %s\n", CONFIG_DEFAULT_PATH);
 }
@@ -163,6 +167,34 @@ cmd_keygen(void)
 	return 0;
 }
 
+/*
+ * Removes `-c FILE` from argv wherever it stands, so `meetd -t -c FILE`,
+ * `meetd -c FILE -t` and `meetd serve -c FILE` mean the same thing (the
+ * order people type varies, and systemd units, docs and scripts differ).
+ * Returns the new argc, or -1 for a `-c` without a file or given twice.
+ */
+static int
+take_config_option(int argc, char **argv, const char **path)
+{
+	bool seen = false;
+	int r, w = 1;
+
+	for (r = 1; r < argc; r++) {
+		if (strcmp(argv[r], "-c") != 0) {
+			argv[w++] = argv[r];
+			continue;
+		}
+		if (seen || r + 1 >= argc || argv[r + 1][0] == '\0') {
+			fprintf(stderr, "meetd: -c needs one configuration file, given once\n");
+			return -1;
+		}
+		seen = true;
+		*path = argv[++r];
+	}
+	argv[w] = NULL;
+	return w;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -172,9 +204,9 @@ main(int argc, char **argv)
 	int i = 1;
 
 	sanitize_fds();
-	if (i + 1 < argc && strcmp(argv[i], "-c") == 0) {
-		path = argv[i + 1];
-		i += 2;
+	if ((argc = take_config_option(argc, argv, &path)) < 0) {
+		usage(stderr);
+		return 2;
 	}
 	if (i >= argc) {
 		usage(stderr);
@@ -219,6 +251,15 @@ main(int argc, char **argv)
 		e = migrate_run(cfg);
 		config_free(cfg);
 		return e == ERR_OK ? 0 : 1;
+	}
+	if (strcmp(cmd, "user") == 0) {
+		int status;
+		if ((cfg = load(path, true)) == NULL)
+			return 1;
+		log_setup(cfg->log_level, "user");
+		status = users_cli_main(cfg, argc - i, argv + i);
+		config_free(cfg);
+		return status;
 	}
 	if (strcmp(cmd, "rekey") == 0) {
 		struct rekey_counts n;

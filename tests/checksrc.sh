@@ -28,8 +28,8 @@ for f in "$dir"/src/*/*.c; do
 done
 # Every test and benchmark file in git must ship in the tarball, or
 # distcheck (and CI) silently runs without it.
-if [ -d "$dir/.git" ] && command -v git >/dev/null 2>&1; then
-  for f in $(git -C "$dir" ls-files 'tests/integration/*.py' 'tests/bench/*' 'tests/fakes/*'); do
+if [ -e "$dir/.git" ] && command -v git >/dev/null 2>&1; then
+  for f in $(git -C "$dir" ls-files 'tests/integration/*.py' 'tests/bench/*' 'tests/fakes/*' 'tests/js/*'); do
     if ! grep -q "$f" "$dir/Makefile.am"; then
       echo "checksrc: $f is not listed in Makefile.am"; status=1
     fi

@@ -14,9 +14,11 @@
 #include "app.h"
 #include "clock.h"
 #include "db.h"
+#include "identity.h"
 #include "password.h"
 #include "rand.h"
 #include "token.h"
+#include "users.h"
 #include "validate.h"
 
 enum { F_EMAIL, F_PASSWORD, F_NAME };
@@ -71,13 +73,31 @@ write_user(struct jsonw *w, const char *id, const char *email, const char *name,
 	jw_obj_close(w);
 }
 
+struct new_account {
+	const char *id, *email, *hash, *name;
+};
+
+/* The account and the identity its own tokens name, together. */
+static enum err
+register_tx(struct db *db, void *ctx)
+{
+	const struct new_account *nu = ctx;
+	struct db_val p[5] = { DB_STR(nu->id), DB_STR(nu->email), DB_STR(nu->hash),
+	    DB_STR(nu->name), DB_STR("user") };
+	enum err e;
+
+	if ((e = db_exec(db, STMT_USER_INSERT, p, 5, NULL, NULL, 0, NULL)) != ERR_OK)
+		return e;
+	return identity_link_local(db, nu->id, NULL);
+}
+
 enum err
 api_register(struct request *rq, struct response *rs)
 {
 	struct field_value v[3];
 	char id[ULID_LEN + 1], hash[PASSWORD_HASH_MAX], now[CLOCK_ISO_LEN];
 	const char *email, *name;
-	struct db_val p[5];
+	struct new_account nu;
 	struct jsonw *w;
 	enum err e;
 
@@ -93,12 +113,11 @@ api_register(struct request *rq, struct response *rs)
 	    (int)rq->app->cfg->scrypt_log2n, hash)) != ERR_OK)
 		return e;
 	ulid_new(id);
-	p[0] = DB_STR(id);
-	p[1] = DB_STR(email);
-	p[2] = DB_STR(hash);
-	p[3] = DB_STR(name);
-	p[4] = DB_STR("user");
-	e = db_exec(rq->app->db, STMT_USER_INSERT, p, 5, rq->arena, NULL, 0, NULL);
+	nu.id = id;
+	nu.email = email;
+	nu.hash = hash;
+	nu.name = name;
+	e = db_tx(rq->app->db, register_tx, &nu);
 	if (e == ERR_DB_DUPLICATE)
 		return ERR_EMAIL_TAKEN;
 	if (e != ERR_OK)
@@ -144,6 +163,8 @@ api_login(struct request *rq, struct response *rs)
 	}
 	if (!password_verify(v[F_PASSWORD].s, v[F_PASSWORD].len, db_cell(&rows, 0, 2)))
 		return ERR_INVALID_CREDENTIALS;
+	if (strcmp(db_cell(&rows, 0, 6), "1") == 0)
+		return ERR_ACCOUNT_DISABLED;    /* told only to who knows the password */
 	if ((e = token_issue(&policy, db_cell(&rows, 0, 0), db_cell(&rows, 0, 4),
 	    (int64_t)time(NULL), cfg->token_ttl, &token)) != ERR_OK)
 		return e;
@@ -160,34 +181,95 @@ api_login(struct request *rq, struct response *rs)
 	return ERR_OK;
 }
 
+/* The account as /me and the admin routes show it. */
+void
+account_write_user(struct jsonw *w, const struct user *u, const char *role)
+{
+	jw_kstr(w, "id", u->id);
+	jw_kstr(w, "kind", u->kind);
+	jw_kstr(w, "email", u->email);
+	jw_kbool(w, "email_verified", u->email_verified);
+	jw_kstr(w, "display_name", u->display_name);
+	jw_kstr(w, "role", role != NULL ? role : u->role);
+	jw_kstr(w, "time_zone", u->time_zone != NULL ? u->time_zone : "UTC");
+	jw_kstr(w, "language", u->language != NULL ? u->language : "en");
+	jw_kstr(w, "created_at", u->created_at);
+	jw_kbool(w, "local_account", u->local_account);
+}
+
+static enum err
+render_me(struct request *rq, struct response *rs, const struct user *u, const char *message)
+{
+	struct jsonw *w = resp_data(rs, 200, message);
+
+	jw_obj_open(w);
+	/* the role this request acts with: meetd's own tokens may carry admin */
+	account_write_user(w, u, rq->who.role);
+	jw_kstr(w, "auth", rq->who.kind == PRINCIPAL_API_KEY ? "api_key" : "jwt");
+	jw_obj_close(w);
+	return ERR_OK;
+}
+
 enum err
 api_me(struct request *rq, struct response *rs)
 {
-	struct db_rows rows;
-	struct db_val p = DB_STR(rq->who.subject);
+	struct user u;
+	enum err e;
+
+	if ((e = users_get(rq->app->db, rq->arena, rq->who.subject, &u)) != ERR_OK)
+		return e == ERR_USER_NOT_FOUND ? ERR_DB_UNAVAILABLE : e;
+	return render_me(rq, rs, &u, "Current user");
+}
+
+enum { P_NAME, P_ZONE, P_LANGUAGE, NP };
+
+static const struct field_spec profile_fields[NP] = {
+	[P_NAME] = { "display_name", FT_STRING, FF_NOT_BLANK | FF_NO_CONTROL, 1, USER_NAME_MAX },
+	[P_ZONE] = { "time_zone", FT_STRING, FF_NO_CONTROL, 1, 64 },
+	[P_LANGUAGE] = { "language", FT_STRING, FF_NO_CONTROL, 2, 2 },
+};
+
+enum err
+api_me_update(struct request *rq, struct response *rs)
+{
+	struct field_value v[NP];
+	struct profile_change c = { 0 };
+	const char *bad = NULL;
+	struct user u;
+	enum err e;
+
+	if ((e = validate_body(rq, profile_fields, NP, v)) != ERR_OK)
+		return e;
+	/* null puts a time zone or language back to its default */
+	c.set_name = v[P_NAME].present;
+	c.display_name = validate_dup(rq, &v[P_NAME]);
+	c.set_zone = json_object_get(rq->json, "time_zone") != NULL;
+	c.time_zone = validate_dup(rq, &v[P_ZONE]);
+	c.set_language = json_object_get(rq->json, "language") != NULL;
+	c.language = validate_dup(rq, &v[P_LANGUAGE]);
+	e = users_update_profile(rq->app->db, rq->arena, rq->who.subject, &c, &u, &bad);
+	if (e == ERR_VALIDATION_FAILED)
+		return request_field_error(rq, bad, strcmp(bad, "language") == 0 ?
+		    "must be en or fr" : "must be an IANA time zone such as Europe/Paris");
+	if (e != ERR_OK)
+		return e == ERR_USER_NOT_FOUND ? ERR_DB_UNAVAILABLE : e;
+	return render_me(rq, rs, &u, "Profile updated");
+}
+
+enum err
+api_me_sign_out(struct request *rq, struct response *rs)
+{
+	int64_t now = (int64_t)time(NULL);
+	char at[CLOCK_ISO_LEN];
 	struct jsonw *w;
 	enum err e;
 
-	if ((e = db_exec(rq->app->db, STMT_USER_BY_ID, &p, 1, rq->arena, &rows, 1, NULL)) != ERR_OK)
-		return e;
-	w = resp_data(rs, 200, "Current user");
+	if ((e = users_sign_out_everywhere(rq->app->db, rq->arena, rq->who.subject, now)) != ERR_OK)
+		return e == ERR_USER_NOT_FOUND ? ERR_DB_UNAVAILABLE : e;
+	clock_iso8601(now, at);
+	w = resp_data(rs, 200, "Signed out everywhere: every token issued until now is refused");
 	jw_obj_open(w);
-	jw_kstr(w, "id", rq->who.subject);
-	if (rows.nrows == 1) {
-		jw_kstr(w, "email", db_cell(&rows, 0, 1));
-		jw_kstr(w, "display_name", db_cell(&rows, 0, 2));
-		jw_kstr(w, "role", db_cell(&rows, 0, 3));
-		jw_kstr(w, "created_at", db_cell(&rows, 0, 4));
-		jw_kbool(w, "local_account", true);
-	} else {
-		/* a token from an external issuer for someone with no local account */
-		jw_knull(w, "email");
-		jw_knull(w, "display_name");
-		jw_kstr(w, "role", rq->who.role);
-		jw_knull(w, "created_at");
-		jw_kbool(w, "local_account", false);
-	}
-	jw_kstr(w, "auth", rq->who.kind == PRINCIPAL_API_KEY ? "api_key" : "jwt");
+	jw_kstr(w, "signed_out_at", at);
 	jw_obj_close(w);
 	return ERR_OK;
 }
@@ -197,7 +279,6 @@ api_apikey_create(struct request *rq, struct response *rs)
 {
 	struct field_value v[1];
 	struct apikey key;
-	struct db_rows rows;
 	struct db_val p[5];
 	char id[ULID_LEN + 1], now[CLOCK_ISO_LEN];
 	const char *name;
@@ -206,11 +287,8 @@ api_apikey_create(struct request *rq, struct response *rs)
 
 	if ((e = validate_body(rq, apikey_fields, 1, v)) != ERR_OK)
 		return e;
-	p[0] = DB_STR(rq->who.subject);
-	if ((e = db_exec(rq->app->db, STMT_USER_BY_ID, p, 1, rq->arena, &rows, 1, NULL)) != ERR_OK)
-		return e;
-	if (rows.nrows == 0)
-		return request_fail(rq, ERR_FORBIDDEN, "API keys belong to local accounts");
+	if (rq->who.guest)
+		return request_fail(rq, ERR_FORBIDDEN, "API keys belong to accounts, not guests");
 	if (!apikey_generate(&key) || (name = arena_strndup(rq->arena, v[0].s, v[0].len)) == NULL)
 		return ERR_INTERNAL;
 	ulid_new(id);

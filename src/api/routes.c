@@ -13,6 +13,14 @@ const struct route routes[] = {
 	{ M_POST,   "/api/v1/auth/register",     api_register,      AUTH_NONE, LIMIT_AUTH, FACE_V1, "auth_register" },
 	{ M_POST,   "/api/v1/auth/login",        api_login,         AUTH_NONE, LIMIT_AUTH, FACE_V1, "auth_login" },
 	{ M_GET,    "/api/v1/me",                api_me,            AUTH_USER, LIMIT_NONE, FACE_V1, "me" },
+	{ M_PATCH,  "/api/v1/me",                api_me_update,     AUTH_USER, LIMIT_NONE, FACE_V1, "me_update" },
+	{ M_POST,   "/api/v1/me/sign-out-everywhere", api_me_sign_out, AUTH_USER, LIMIT_NONE, FACE_V1, "me_sign_out" },
+	{ M_GET,    "/api/v1/admin/users",       api_admin_users_list, AUTH_ADMIN, LIMIT_NONE, FACE_V1, "admin_users_list" },
+	{ M_GET,    "/api/v1/admin/users/:id",   api_admin_user_get, AUTH_ADMIN, LIMIT_NONE, FACE_V1, "admin_user_get" },
+	{ M_POST,   "/api/v1/admin/users/:id/disable", api_admin_user_disable, AUTH_ADMIN, LIMIT_NONE, FACE_V1, "admin_user_disable" },
+	{ M_POST,   "/api/v1/admin/users/:id/enable", api_admin_user_enable, AUTH_ADMIN, LIMIT_NONE, FACE_V1, "admin_user_enable" },
+	{ M_POST,   "/api/v1/admin/users/:id/sign-out-everywhere", api_admin_user_sign_out, AUTH_ADMIN, LIMIT_NONE, FACE_V1, "admin_user_sign_out" },
+	{ M_DELETE, "/api/v1/admin/users/:id",   api_admin_user_delete, AUTH_ADMIN, LIMIT_NONE, FACE_V1, "admin_user_delete" },
 	{ M_POST,   "/api/v1/api-keys",          api_apikey_create, AUTH_USER, LIMIT_NONE, FACE_V1, "apikey_create" },
 	{ M_GET,    "/api/v1/api-keys",          api_apikey_list,   AUTH_USER, LIMIT_NONE, FACE_V1, "apikey_list" },
 	{ M_DELETE, "/api/v1/api-keys/:id",      api_apikey_delete, AUTH_USER, LIMIT_NONE, FACE_V1, "apikey_delete" },
@@ -43,20 +51,20 @@ const struct route routes[] = {
 	{ M_GET,    "/meetings/my-meetings",     face004_my_meetings, AUTH_USER, LIMIT_NONE, FACE_004, "face004_my_meetings" },
 
 	/* zoom: 000 proxy face, 002 face, Zoom webhooks */
-	{ M_POST,   "/api/meetings/proxy/zoom/create", proxy_zoom_create, AUTH_USER, LIMIT_MEETING, FACE_V1, "proxy_zoom_create" },
-	{ M_POST,   "/api/meetings/proxy/zoom/:meeting_id/cancel", proxy_zoom_cancel, AUTH_USER, LIMIT_MEETING, FACE_V1, "proxy_zoom_cancel" },
-	{ M_GET,    "/api/meetings/proxy/zoom/:meeting_id/status", proxy_zoom_status, AUTH_USER, LIMIT_STATUS, FACE_V1, "proxy_zoom_status" },
-	{ M_POST,   "/api/zoom/webhook",         zoom_webhook,       AUTH_SIGNED, LIMIT_NONE, FACE_V1, "zoom_webhook" },
-	{ M_GET,    "/api/zoom/auth",            zoom_auth_start,    AUTH_USER, LIMIT_NONE, FACE_V1, "zoom_auth" },
-	{ M_GET,    "/api/zoom/auth/callback",   zoom_auth_callback, AUTH_NONE, LIMIT_NONE, FACE_V1, "zoom_auth_callback" },
-	{ M_GET,    "/api/zoom/meetings",        zoom_user_meetings_list, AUTH_USER, LIMIT_STATUS, FACE_V1, "zoom_user_meetings" },
-	{ M_POST,   "/api/zoom/meetings",        zoom_user_meeting_create, AUTH_USER, LIMIT_MEETING, FACE_V1, "zoom_user_meeting_create" },
+	{ M_POST,   "/api/meetings/proxy/zoom/create", proxy_zoom_create, AUTH_USER, LIMIT_MEETING, FACE_000, "proxy_zoom_create" },
+	{ M_POST,   "/api/meetings/proxy/zoom/:meeting_id/cancel", proxy_zoom_cancel, AUTH_USER, LIMIT_MEETING, FACE_000, "proxy_zoom_cancel" },
+	{ M_GET,    "/api/meetings/proxy/zoom/:meeting_id/status", proxy_zoom_status, AUTH_USER, LIMIT_STATUS, FACE_000, "proxy_zoom_status" },
+	{ M_POST,   "/api/zoom/webhook",         zoom_webhook,       AUTH_SIGNED, LIMIT_NONE, FACE_002, "zoom_webhook" },
+	{ M_GET,    "/api/zoom/auth",            zoom_auth_start,    AUTH_USER, LIMIT_NONE, FACE_002, "zoom_auth" },
+	{ M_GET,    "/api/zoom/auth/callback",   zoom_auth_callback, AUTH_NONE, LIMIT_NONE, FACE_002, "zoom_auth_callback" },
+	{ M_GET,    "/api/zoom/meetings",        zoom_user_meetings_list, AUTH_USER, LIMIT_STATUS, FACE_002, "zoom_user_meetings" },
+	{ M_POST,   "/api/zoom/meetings",        zoom_user_meeting_create, AUTH_USER, LIMIT_MEETING, FACE_002, "zoom_user_meeting_create" },
 	/* google: 000 proxy face */
-	{ M_POST,   "/api/meetings/proxy/google-meet/create", proxy_google_create, AUTH_USER, LIMIT_MEETING, FACE_V1, "proxy_google_create" },
+	{ M_POST,   "/api/meetings/proxy/google-meet/create", proxy_google_create, AUTH_USER, LIMIT_MEETING, FACE_000, "proxy_google_create" },
 	/* platforms list, room tokens (LiveKit, Jitsi), 003 provider webhooks */
 	{ M_GET,    "/api/v1/platforms",         api_platforms,      AUTH_USER, LIMIT_NONE, FACE_V1, "platforms" },
 	{ M_POST,   "/api/v1/meetings/:id/token", api_meeting_room_token, AUTH_USER, LIMIT_PARTICIPANT, FACE_V1, "meeting_room_token" },
-	{ M_POST,   "/api/webhooks/meeting",     webhook003_meeting, AUTH_SIGNED, LIMIT_NONE, FACE_V1, "webhook003_meeting" },
+	{ M_POST,   "/api/webhooks/meeting",     webhook003_meeting, AUTH_SIGNED, LIMIT_NONE, FACE_003, "webhook003_meeting" },
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

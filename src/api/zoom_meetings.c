@@ -149,7 +149,8 @@ zoom_user_meeting_create(struct request *rq, struct response *rs)
 		return e;
 	if ((e = meetings_create_for_face(rq, &nm, &m)) != ERR_OK)
 		return e;
-	w = resp_json(rs, 201);
+	/* 002's route handler answers NextResponse.json({ meeting }): 200 */
+	w = resp_json(rs, 200);
 	jw_obj_open(w);
 	jw_key(w, "meeting");
 	if ((e = write_meeting(rq, w, &m)) != ERR_OK)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "jws.h"
 #include "parse.h"
 #include "secretbox.h"
 
@@ -85,6 +86,8 @@ static const struct key keys[] = {
 	  "seconds of clock skew allowed on exp and nbf" },
 	{ "auth", "jwt_max_bytes", KT_INT, OFF(jwt_max_bytes), 256, 16384, "4096",
 	  "longest bearer token accepted" },
+	{ "auth", "jwks_cache_ttl", KT_DURATION, OFF(jwks_cache_ttl), 1, 600, "30s",
+	  "how long a responder reuses the identity providers' key sets the worker fetched" },
 	{ "auth", "token_ttl", KT_INT, OFF(token_ttl), 60, 30 * 86400, "3600",
 	  "lifetime of tokens issued at login" },
 	{ "auth", "scrypt_log2n", KT_INT, OFF(scrypt_log2n), 10, 20, "15",
@@ -357,19 +360,204 @@ check_consistency(const struct config *cfg, struct buf *errs)
 		buf_printf(errs, "%s: auth.jwt_key_file must be set\n", cfg->path);
 }
 
+/* "<directory of path>/credentials"; caller owns. NULL: out of memory. */
+static char *
+credentials_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
+	const char *dir = slash == NULL ? "." : path;
+	char *out;
+
+	if ((out = malloc(n + sizeof("/credentials"))) == NULL)
+		return NULL;
+	memcpy(out, dir, n);
+	memcpy(out + n, "/credentials", sizeof("/credentials"));
+	return out;
+}
+
+/* --- [idp.NAME] sections ------------------------------------------------ */
+
+#define IDP_PREFIX "idp."
+
+static bool
+idp_name_ok(const char *n)
+{
+	size_t i;
+
+	for (i = 0; n[i] != '\0'; i++)
+		if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= '0' && n[i] <= '9') || n[i] == '-' || n[i] == '_'))
+			return false;
+	return i > 0 && i < CONFIG_IDP_NAME_MAX;
+}
+
+/* Starts the section [idp.NAME]; NULL (reason in errs) if it cannot. */
+static struct idp_config *
+idp_section(struct config *cfg, const char *name, struct buf *errs, const char *where)
+{
+	struct idp_config *d;
+	size_t i;
+
+	if (!idp_name_ok(name)) {
+		buf_printf(errs, "%s: [idp.%s]: the name must be 1 to %d of a-z, 0-9, - and _\n", where, name,
+		    CONFIG_IDP_NAME_MAX - 1);
+		return NULL;
+	}
+	for (i = 0; i < cfg->nidps; i++) {
+		if (strcmp(cfg->idps[i].name, name) == 0) {
+			buf_printf(errs, "%s: duplicate section [idp.%s]\n", where, name);
+			return NULL;
+		}
+	}
+	if (cfg->nidps == CONFIG_MAX_IDPS) {
+		buf_printf(errs, "%s: at most %d [idp.*] sections\n", where, CONFIG_MAX_IDPS);
+		return NULL;
+	}
+	d = &cfg->idps[cfg->nidps++];
+	memcpy(d->name, name, strlen(name) + 1);
+	d->jwks_refresh_interval = 600;
+	return d;
+}
+
+/* "RS256, ES256" into bits; providers sign with public keys only. */
+static const char *
+idp_algorithms(const char *v, unsigned *out)
+{
+	char name[16];
+	size_t n;
+	enum jws_alg a;
+
+	*out = 0;
+	while (*v != '\0') {
+		while (*v == ' ' || *v == ',')
+			v++;
+		for (n = 0; v[n] != '\0' && v[n] != ',' && v[n] != ' '; n++)
+			;
+		if (n == 0)
+			break;
+		if (n >= sizeof(name))
+			return "must list RS256, ES256 or EdDSA, comma-separated";
+		memcpy(name, v, n);
+		name[n] = '\0';
+		if (!jws_alg_parse(name, &a) || a == JWS_HS256)
+			return "must list RS256, ES256 or EdDSA, comma-separated";
+		*out |= 1u << a;
+		v += n;
+	}
+	return *out != 0 ? NULL : "must list at least one of RS256, ES256, EdDSA";
+}
+
+static const char *
+idp_string(char **field, const char *v)
+{
+	size_t j;
+
+	for (j = 0; v[j] != '\0'; j++)
+		if ((unsigned char)v[j] < 0x21)
+			return "must not contain spaces or control characters";
+	if (j == 0 || j > 1024)
+		return "must be 1 to 1024 characters";
+	free(*field);
+	if ((*field = strdup(v)) == NULL)
+		return "out of memory";
+	return NULL;
+}
+
+static bool
+url_allowed(const char *u)
+{
+	static const char *const loopback[] = { "http://127.0.0.1:", "http://127.0.0.1/",
+		"http://localhost:", "http://localhost/", "http://[::1]:", "http://[::1]/" };
+	size_t i;
+
+	if (strncmp(u, "https://", 8) == 0 && u[8] != '\0')
+		return true;
+	/* plain http only to this host (a local proxy or a test server) */
+	for (i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++)
+		if (strncmp(u, loopback[i], strlen(loopback[i])) == 0)
+			return true;
+	return false;
+}
+
+static const char *
+idp_set(struct idp_config *d, const char *name, const char *v, unsigned *seen)
+{
+	static const char *const names[] = { "issuer", "audience", "algorithms", "jwks_file", "jwks_url",
+		"jwks_refresh_interval" };
+	size_t i;
+	int64_t s;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(name, names[i]) == 0)
+			break;
+	if (i == sizeof(names) / sizeof(names[0]))
+		return "is not a key of [idp.*] (issuer, audience, algorithms, jwks_file, jwks_url, "
+		    "jwks_refresh_interval)";
+	if (*seen & (1u << i))
+		return "is set twice";
+	*seen |= 1u << i;
+	switch (i) {
+	case 0: return idp_string(&d->issuer, v);
+	case 1: return idp_string(&d->audience, v);
+	case 2: return idp_algorithms(v, &d->algs);
+	case 3:
+		if (v[0] != '/')
+			return "must be an absolute path";
+		return idp_string(&d->jwks_file, v);
+	case 4:
+		if (!url_allowed(v))
+			return "must be an https:// URL (http:// only to 127.0.0.1, localhost or [::1])";
+		return idp_string(&d->jwks_url, v);
+	default:
+		if (parse_duration_s(v, 1, 86400, &s) != ERR_OK)
+			return "must be a duration from 1s to 24h, such as 10m";
+		d->jwks_refresh_interval = s;
+		return NULL;
+	}
+}
+
+static void
+idp_check(const struct config *cfg, struct buf *errs)
+{
+	const char *local = cfg->jwt_issuer != NULL ? cfg->jwt_issuer : "meetd";
+	size_t i, j;
+
+	for (i = 0; i < cfg->nidps; i++) {
+		const struct idp_config *d = &cfg->idps[i];
+
+		if (d->issuer == NULL || d->audience == NULL || d->algs == 0)
+			buf_printf(errs, "%s: [idp.%s] needs issuer, audience and algorithms\n", cfg->path, d->name);
+		if ((d->jwks_file == NULL) == (d->jwks_url == NULL))
+			buf_printf(errs, "%s: [idp.%s] needs exactly one of jwks_file and jwks_url\n", cfg->path,
+			    d->name);
+		if (d->issuer != NULL && strcmp(d->issuer, local) == 0)
+			buf_printf(errs, "%s: [idp.%s] issuer is meetd's own (auth.jwt_issuer)\n", cfg->path, d->name);
+		for (j = 0; j < i; j++)
+			if (d->issuer != NULL && cfg->idps[j].issuer != NULL &&
+			    strcmp(d->issuer, cfg->idps[j].issuer) == 0)
+				buf_printf(errs, "%s: [idp.%s] has the issuer of [idp.%s]\n", cfg->path, d->name,
+				    cfg->idps[j].name);
+	}
+}
+
 enum err
 config_load(const char *path, struct config **out, struct buf *errs)
 {
 	struct config *cfg;
 	char line[4096], section[64] = "";
 	bool seen[NKEYS] = { false };
+	unsigned idp_seen = 0;
+	struct idp_config *idp = NULL;
 	size_t i, lineno = 0, errs_before = errs->len;
 	FILE *f;
 
 	*out = NULL;
 	if ((cfg = calloc(1, sizeof(*cfg))) == NULL)
 		return ERR_NOMEM;
-	if ((cfg->path = strdup(path)) == NULL) {
+	if ((cfg->path = strdup(path)) == NULL ||
+	    (cfg->credentials_dir = credentials_dir_of(path)) == NULL) {
+		free(cfg->path);
+	free(cfg->credentials_dir);
 		free(cfg);
 		return ERR_NOMEM;
 	}
@@ -407,6 +595,12 @@ config_load(const char *path, struct config **out, struct buf *errs)
 			}
 			*end = '\0';
 			memcpy(section, s + 1, strlen(s + 1) + 1);
+			idp = NULL;
+			if (strncmp(section, IDP_PREFIX, strlen(IDP_PREFIX)) == 0) {
+				idp = idp_section(cfg, section + strlen(IDP_PREFIX), errs, path);
+				idp_seen = 0;
+				continue;
+			}
 			if (!section_known(section))
 				buf_printf(errs, "%s:%zu: unknown section [%s]\n", path, lineno, section);
 			continue;
@@ -421,6 +615,11 @@ config_load(const char *path, struct config **out, struct buf *errs)
 		if (section[0] == '\0') {
 			buf_printf(errs, "%s:%zu: key '%s' outside any [section]\n", path, lineno, name);
 			continue;
+		}
+		if (strncmp(section, IDP_PREFIX, strlen(IDP_PREFIX)) == 0) {
+			if (idp != NULL && (why = idp_set(idp, name, value, &idp_seen)) != NULL)
+				buf_printf(errs, "%s:%zu: [%s] %s %s\n", path, lineno, section, name, why);
+			continue;       /* a bad section header was reported there */
 		}
 		if (!section_known(section))
 			continue;       /* already reported at the header */
@@ -441,6 +640,7 @@ config_load(const char *path, struct config **out, struct buf *errs)
 	}
 	fclose(f);
 	check_consistency(cfg, errs);
+	idp_check(cfg, errs);
 	if (errs->len != errs_before || errs->failed) {
 		config_free(cfg);
 		return ERR_CONFIG;
@@ -489,7 +689,8 @@ load_previous_keys(struct config *cfg, struct buf *errs)
 			}
 			memcpy(ref, p, n);
 			ref[n] = '\0';
-			if (secret_load(ref, &cfg->previous_keys[cfg->nprevious_keys], errs) != ERR_OK)
+			if (secret_load_from(ref, cfg->credentials_dir,
+			    &cfg->previous_keys[cfg->nprevious_keys], errs) != ERR_OK)
 				return ERR_CONFIG;
 			if (!secretbox_key_valid(&cfg->previous_keys[cfg->nprevious_keys++])) {
 				buf_printf(errs, "secrets.previous_key_files: %s must hold 64 hex digits\n", ref);
@@ -501,13 +702,74 @@ load_previous_keys(struct config *cfg, struct buf *errs)
 	return ERR_OK;
 }
 
+/* A public file (a JWK Set holds no secret, so any mode is fine), at
+ * most 1 MiB, NUL-terminated. */
+static bool
+read_public(const char *path, struct secret *out)
+{
+	const size_t max = 1024 * 1024;
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (f == NULL)
+		return false;
+	if ((out->data = malloc(max + 1)) == NULL) {
+		fclose(f);
+		return false;
+	}
+	n = fread(out->data, 1, max + 1, f);
+	fclose(f);
+	if (n > max) {
+		errno = EFBIG;
+		secret_clear(out);
+		return false;
+	}
+	out->data[n] = '\0';
+	out->len = n;
+	return true;
+}
+
+/* Each jwks_file is read and parsed now, so `meetd -t` and a reload
+ * refuse a set that would verify nothing. */
+static enum err
+load_jwks_files(struct config *cfg, struct buf *errs)
+{
+	struct jwks *set;
+	struct buf why;
+	enum err e = ERR_OK;
+	size_t i;
+
+	buf_init(&why, 1024);
+	for (i = 0; i < cfg->nidps; i++) {
+		struct idp_config *d = &cfg->idps[i];
+
+		if (d->jwks_file == NULL)
+			continue;
+		if (!read_public(d->jwks_file, &d->jwks)) {
+			buf_printf(errs, "[idp.%s] jwks_file %s: cannot read (or larger than 1 MiB): %s\n", d->name,
+			    d->jwks_file, strerror(errno));
+			e = ERR_CONFIG;
+			continue;
+		}
+		buf_reset(&why);
+		if (jwks_parse((const char *)d->jwks.data, d->jwks.len, &set, &why) != ERR_OK) {
+			buf_printf(errs, "[idp.%s] jwks_file %s: %s\n", d->name, d->jwks_file, buf_cstr(&why));
+			e = ERR_CONFIG;
+			continue;
+		}
+		jwks_free(set);
+	}
+	buf_free(&why);
+	return e;
+}
+
 enum err
 config_load_secrets(struct config *cfg, struct buf *errs)
 {
 	enum err e = ERR_OK;
 	size_t i;
 
-	if (secret_load(cfg->jwt_key_file, &cfg->jwt_key, errs) != ERR_OK)
+	if (secret_load_from(cfg->jwt_key_file, cfg->credentials_dir, &cfg->jwt_key, errs) != ERR_OK)
 		e = ERR_CONFIG;
 	else if (cfg->jwt_algorithm == CFG_JWT_HS256 && cfg->jwt_key.len < 32) {
 		buf_printf(errs, "auth.jwt_key_file: an HS256 secret must be at least 32 bytes\n");
@@ -519,21 +781,23 @@ config_load_secrets(struct config *cfg, struct buf *errs)
 		e = ERR_CONFIG;
 	}
 	if (cfg->jwt_algorithm != CFG_JWT_HS256 && cfg->jwt_signing_key_file != NULL &&
-	    secret_load(cfg->jwt_signing_key_file, &cfg->jwt_signing_key, errs) != ERR_OK)
+	    secret_load_from(cfg->jwt_signing_key_file, cfg->credentials_dir, &cfg->jwt_signing_key, errs) != ERR_OK)
 		e = ERR_CONFIG;
 	if (cfg->db_password_file != NULL &&
-	    secret_load(cfg->db_password_file, &cfg->db_password, errs) != ERR_OK)
+	    secret_load_from(cfg->db_password_file, cfg->credentials_dir, &cfg->db_password, errs) != ERR_OK)
 		e = ERR_CONFIG;
 	for (i = 0; i < sizeof(platform_secrets) / sizeof(platform_secrets[0]); i++) {
 		const char *ref = *(char **)((char *)cfg + platform_secrets[i].file);
-		if (ref != NULL && secret_load(ref, (struct secret *)((char *)cfg + platform_secrets[i].secret),
-		    errs) != ERR_OK)
+		if (ref != NULL && secret_load_from(ref, cfg->credentials_dir,
+		    (struct secret *)((char *)cfg + platform_secrets[i].secret), errs) != ERR_OK)
 			e = ERR_CONFIG;
 	}
 	if (cfg->previous_key_files != NULL && load_previous_keys(cfg, errs) != ERR_OK)
 		e = ERR_CONFIG;
+	if (load_jwks_files(cfg, errs) != ERR_OK)
+		e = ERR_CONFIG;
 	if (cfg->data_key_file != NULL) {
-		if (secret_load(cfg->data_key_file, &cfg->data_key, errs) != ERR_OK)
+		if (secret_load_from(cfg->data_key_file, cfg->credentials_dir, &cfg->data_key, errs) != ERR_OK)
 			e = ERR_CONFIG;
 		else if (!secretbox_key_valid(&cfg->data_key)) {
 			buf_printf(errs, "secrets.key_file: must hold 64 hex digits (a 256-bit key; `meetd keygen` makes one)\n");
@@ -559,11 +823,19 @@ config_free(struct config *cfg)
 	secret_clear(&cfg->jwt_signing_key);
 	secret_clear(&cfg->db_password);
 	secret_clear(&cfg->data_key);
+	for (i = 0; i < cfg->nidps; i++) {
+		free(cfg->idps[i].issuer);
+		free(cfg->idps[i].audience);
+		free(cfg->idps[i].jwks_file);
+		free(cfg->idps[i].jwks_url);
+		secret_clear(&cfg->idps[i].jwks);
+	}
 	for (i = 0; i < cfg->nprevious_keys; i++)
 		secret_clear(&cfg->previous_keys[i]);
 	for (i = 0; i < sizeof(platform_secrets) / sizeof(platform_secrets[0]); i++)
 		secret_clear((struct secret *)((char *)cfg + platform_secrets[i].secret));
 	free(cfg->path);
+	free(cfg->credentials_dir);
 	free(cfg);
 }
 
@@ -582,4 +854,13 @@ config_describe(struct buf *out)
 		bounds_hint(out, &keys[i]);
 		buf_printf(out, "\n%s = %s\n", keys[i].name, keys[i].def ? keys[i].def : "");
 	}
+	buf_printf(out, "\n# Identity providers whose tokens are trusted: one section each, e.g.\n"
+	    "# [idp.keycloak]\n"
+	    "# issuer = https://sso.example.org/realms/staff   (the exact iss claim)\n"
+	    "# audience = meetd                                 (required in aud)\n"
+	    "# algorithms = RS256, ES256                        (RS256, ES256, EdDSA)\n"
+	    "# jwks_url = https://sso.example.org/realms/staff/protocol/openid-connect/certs\n"
+	    "# jwks_refresh_interval = 10m                      (the worker's fetch, 1s..24h)\n"
+	    "# or, instead of jwks_url, a JWK Set on disk read at start and reload:\n"
+	    "# jwks_file = /etc/meetd/keycloak-jwks.json\n");
 }

@@ -31,11 +31,18 @@ credential_name_ok(const char *s)
 enum err
 secret_load(const char *ref, struct secret *out, struct buf *errs)
 {
+	return secret_load_from(ref, NULL, out, errs);
+}
+
+enum err
+secret_load_from(const char *ref, const char *fallback_dir, struct secret *out, struct buf *errs)
+{
 	char path[4096];
 	struct stat st;
 	unsigned char *data;
 	ssize_t n;
 	size_t len = 0;
+	bool fallback = false;
 	int fd;
 
 	out->data = NULL;
@@ -49,11 +56,18 @@ secret_load(const char *ref, struct secret *out, struct buf *errs)
 	} else {
 		const char *dir = getenv("CREDENTIALS_DIRECTORY");
 
+		/* Outside systemd (meetd run by hand, a test, another supervisor)
+		 * the credential is read where LoadCredential= would have read it. */
+		if (dir == NULL || dir[0] != '/') {
+			dir = fallback_dir;
+			fallback = true;
+		}
+
 		if (!credential_name_ok(ref)) {
 			buf_printf(errs, "secret '%s' is neither an absolute path nor a credential name\n", ref);
 			return ERR_CONFIG;
 		}
-		if (dir == NULL || dir[0] != '/') {
+		if (dir == NULL || dir[0] == '\0') {
 			buf_printf(errs, "secret '%s' names a credential but $CREDENTIALS_DIRECTORY is not set\n", ref);
 			return ERR_CONFIG;
 		}
@@ -63,7 +77,8 @@ secret_load(const char *ref, struct secret *out, struct buf *errs)
 		}
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
-		buf_printf(errs, "cannot open secret %s: %s\n", path, strerror(errno));
+		buf_printf(errs, "cannot open secret %s: %s%s\n", path, strerror(errno),
+		    fallback ? " ($CREDENTIALS_DIRECTORY is not set)" : "");
 		return ERR_CONFIG;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {

@@ -2,6 +2,8 @@
  * error.c — tables behind enum err. Kept as arrays indexed by the enum so a
  * lookup is one load and a missing row is a compile-time size mismatch.
  */
+#include <stddef.h>
+
 #include "error.h"
 
 #define ERR_STATUS(name, status, code, msg) status,
@@ -36,4 +38,19 @@ const char *
 err_name(enum err e)
 {
 	return (unsigned)e < ERR__MAX ? names[e] : "UNKNOWN";
+}
+
+const char *
+err_platform(enum err e)
+{
+	switch (e) {
+	case ERR_JITSI_NOT_CONFIGURED:       return "jitsi";
+	case ERR_ZOOM_NOT_CONFIGURED:        return "zoom";
+	case ERR_GOOGLE_MEET_NOT_CONFIGURED: return "google_meet";
+	case ERR_TEAMS_NOT_CONFIGURED:       return "teams";
+	case ERR_WEBEX_NOT_CONFIGURED:       return "webex";
+	case ERR_FACETIME_NOT_CONFIGURED:    return "facetime";
+	case ERR_LIVEKIT_NOT_CONFIGURED:     return "livekit";
+	default:                             return NULL;
+	}
 }

@@ -19,7 +19,20 @@
 	ISO("m.updated_at") ", m.version, mm.role, " \
 	"TIMESTAMPDIFF(SECOND, m.started_at, COALESCE(m.ended_at, UTC_TIMESTAMP(3))), " \
 	"m.host_url_box, m.remote_status, TIMESTAMPDIFF(SECOND, m.remote_checked_at, UTC_TIMESTAMP(3)), " \
-	"m.recording_url, m.remote_account"
+	"m.recording_url, m.remote_account, m.allow_guests"
+
+/* The user projection read by users.c (enum user_col there): keep the two
+ * in the same order. An account without a login address shows the first
+ * email an identity provider gave, with that provider's verification. */
+#define USER_FIRST_CLAIM(col) \
+	"(SELECT i." col " FROM user_identities i WHERE i.user_id = u.id AND i.email IS NOT NULL " \
+	"ORDER BY i.created_at LIMIT 1)"
+#define USER_COLS \
+	"u.id, u.kind, COALESCE(u.email, " USER_FIRST_CLAIM("email") "), " \
+	"IF(u.email IS NULL, COALESCE(" USER_FIRST_CLAIM("email_verified") ", 0), 0), " \
+	"u.display_name, u.role, u.time_zone, u.language, u.guest_meeting_id, " \
+	ISO("u.created_at") ", " ISO("u.disabled_at") ", " ISO("u.deleted_at") ", " \
+	"u.password_hash IS NOT NULL"
 
 const struct stmt_def stmt_defs[STMT__MAX] = {
 	[STMT_PING] = { "SELECT 1", true },
@@ -30,15 +43,19 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 		"VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))", false },
 	[STMT_USER_BY_EMAIL] = {
 		"SELECT id, email, password_hash, display_name, role, "
-		"DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ') FROM users WHERE email = ?", true },
+		"DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'), disabled_at IS NOT NULL "
+		"FROM users WHERE email = ?", true },
 	[STMT_USER_BY_ID] = {
-		"SELECT id, email, display_name, role, "
-		"DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ') FROM users WHERE id = ?", true },
+		/* email: the login address, else the first identity's claim */
+		"SELECT u.id, COALESCE(u.email, (SELECT i.email FROM user_identities i "
+		"WHERE i.user_id = u.id AND i.email IS NOT NULL ORDER BY i.created_at LIMIT 1)), "
+		"u.display_name, u.role, DATE_FORMAT(u.created_at, '%Y-%m-%dT%H:%i:%sZ'), "
+		"u.password_hash IS NOT NULL, u.kind FROM users u WHERE u.id = ?", true },
 	[STMT_APIKEY_INSERT] = {
 		"INSERT INTO api_keys (id, user_id, prefix, secret_hash, name, created_at) "
 		"VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(3))", false },
 	[STMT_APIKEY_BY_PREFIX] = {
-		"SELECT k.id, k.user_id, k.secret_hash, u.role FROM api_keys k "
+		"SELECT k.id, k.user_id, k.secret_hash, u.role, u.disabled_at IS NOT NULL FROM api_keys k "
 		"JOIN users u ON u.id = k.user_id WHERE k.prefix = ? AND k.revoked_at IS NULL", true },
 	[STMT_APIKEY_TOUCH] = {
 		"UPDATE api_keys SET last_used_at = UTC_TIMESTAMP(3) WHERE id = ? "
@@ -50,6 +67,45 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	[STMT_APIKEY_REVOKE] = {
 		"UPDATE api_keys SET revoked_at = UTC_TIMESTAMP(3) WHERE id = ? AND user_id = ? "
 		"AND revoked_at IS NULL", true },
+	[STMT_IDENTITY_USER] = {
+		/* the one user lookup of an authenticated request: who, and whether
+		 * they may still act (disabled, signed out everywhere) */
+		"SELECT u.id, u.role, u.kind, u.guest_meeting_id, u.disabled_at IS NOT NULL, "
+		"u.tokens_valid_after FROM user_identities i JOIN users u ON u.id = i.user_id "
+		"WHERE i.issuer = ? AND i.subject = ?", true },
+	[STMT_IDENTITY_NEW_USER] = {
+		"INSERT INTO users (id, kind, guest_meeting_id, display_name, role, created_at, updated_at) "
+		"VALUES (?, ?, ?, ?, 'user', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))", false },
+	[STMT_IDENTITY_INSERT] = {
+		"INSERT INTO user_identities (issuer, subject, user_id, email, email_verified, created_at) "
+		"VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(3))", false },
+	[STMT_USERS_GET] = {
+		"SELECT " USER_COLS " FROM users u WHERE u.id = ?", true },
+	[STMT_USERS_LIST] = {
+		"SELECT " USER_COLS " FROM users u WHERE u.id > ? ORDER BY u.id LIMIT ?", true },
+	[STMT_USERS_UPDATE_PROFILE] = {
+		"UPDATE users SET display_name = IF(?, ?, display_name), time_zone = IF(?, ?, time_zone), "
+		"language = IF(?, ?, language), updated_at = UTC_TIMESTAMP(3) "
+		"WHERE id = ? AND deleted_at IS NULL", true },
+	[STMT_USERS_SET_DISABLED] = {
+		"UPDATE users SET disabled_at = IF(?, COALESCE(disabled_at, UTC_TIMESTAMP(3)), NULL), "
+		"updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND deleted_at IS NULL", true },
+	[STMT_USERS_SIGN_OUT] = {
+		"UPDATE users SET tokens_valid_after = GREATEST(tokens_valid_after, ?), "
+		"updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND deleted_at IS NULL", true },
+	[STMT_USERS_ERASE] = {
+		"UPDATE users SET email = NULL, password_hash = NULL, display_name = '', time_zone = NULL, "
+		"language = NULL, disabled_at = COALESCE(disabled_at, UTC_TIMESTAMP(3)), "
+		"deleted_at = UTC_TIMESTAMP(3), tokens_valid_after = GREATEST(tokens_valid_after, ?), "
+		"updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND deleted_at IS NULL", false },
+	[STMT_USERS_FORGET_CLAIMS] = {
+		"UPDATE user_identities SET email = NULL, email_verified = 0 WHERE user_id = ?", true },
+	[STMT_USERS_REVOKE_KEYS] = {
+		"UPDATE api_keys SET revoked_at = UTC_TIMESTAMP(3) WHERE user_id = ? AND revoked_at IS NULL", true },
+	[STMT_USERS_DROP_ZOOM] = {
+		"DELETE FROM zoom_connections WHERE user_id = ?", true },
+	[STMT_USERS_DROP_GRANTS] = {
+		"DELETE FROM provider_tokens WHERE provider = 'zoom_user' AND account = ?", true },
 	[STMT_LIMIT_TAKE] = {
 		/* GCRA in one statement; `allowed` is assigned first so the tat
 		 * assignment sees the decision (assignments run left to right) */
@@ -350,4 +406,17 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 		"WHERE (user_id, idem_key) > (?, ?) ORDER BY user_id, idem_key LIMIT 500", true },
 	[STMT_REKEY_IDEM_SET] = {
 		"UPDATE idempotency_keys SET response = ? WHERE user_id = ? AND idem_key = ? AND response <=> ?", true },
+	/* identity providers' key sets */
+	[STMT_JWKS_ALL] = {
+		"SELECT idp, url, jwks FROM jwks_sets WHERE jwks IS NOT NULL ORDER BY idp LIMIT 64", true },
+	[STMT_JWKS_GOOD] = {
+		"INSERT INTO jwks_sets (idp, url, jwks, fetched_at, failures) VALUES (?, ?, ?, UTC_TIMESTAMP(3), 0) "
+		"ON DUPLICATE KEY UPDATE url = VALUE(url), jwks = VALUE(jwks), fetched_at = VALUE(fetched_at), "
+		"failures = 0, last_error = NULL", true },
+	[STMT_JWKS_FAILED] = {
+		/* the set is kept unless it came from another URL */
+		"INSERT INTO jwks_sets (idp, url, failed_at, failures, last_error) VALUES (?, ?, UTC_TIMESTAMP(3), 1, ?) "
+		"ON DUPLICATE KEY UPDATE jwks = IF(url = VALUE(url), jwks, NULL), "
+		"fetched_at = IF(url = VALUE(url), fetched_at, NULL), url = VALUE(url), "
+		"failed_at = VALUE(failed_at), failures = failures + 1, last_error = VALUE(last_error)", false },
 };

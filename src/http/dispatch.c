@@ -199,7 +199,7 @@ run(struct request *rq, struct response *rs)
 		return e;
 	}
 	rq->route = r;
-	rq->err.detail_key = r->face == FACE_004;
+	rq->err.face = r->face;
 	if (r->auth == AUTH_USER || r->auth == AUTH_ADMIN) {
 		if ((e = auth_authenticate(rq)) != ERR_OK)
 			return e;

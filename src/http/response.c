@@ -2,6 +2,8 @@
  * response.c — the envelope writer. The timestamp is written last so it is
  * the time the answer was produced, as in 001's examples.
  */
+#include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -72,9 +74,28 @@ resp_raw(struct response *rs, int status, const char *content_type)
 	return &rs->body;
 }
 
+/* 000's clients read a snake_case "error": its own names where the
+ * document gives one (`zoom_not_configured`, `rate_limit_exceeded`), else
+ * the canonical code in lower case. */
+static void
+error_000(enum err e, char *out, size_t n)
+{
+	const char *platform = err_platform(e), *code = err_code(e);
+	size_t i;
+
+	if (platform != NULL) {
+		snprintf(out, n, "%s_not_configured", platform);
+		return;
+	}
+	for (i = 0; code[i] != '\0' && i + 1 < n; i++)
+		out[i] = (char)tolower((unsigned char)code[i]);
+	out[i] = '\0';
+}
+
 void
 resp_error(struct response *rs, enum err e, const struct errinfo *info)
 {
+	const char *platform = err_platform(e);
 	size_t i;
 
 	rs->status = err_http_status(e);
@@ -86,11 +107,21 @@ resp_error(struct response *rs, enum err e, const struct errinfo *info)
 	jw_kstr(&rs->w, "message",
 	    info != NULL && info->message != NULL ? info->message : err_message(e));
 	jw_kstr(&rs->w, "code", err_code(e));
-	if (info != NULL && info->detail_key)
+	if (info != NULL && info->face == FACE_004)
 		jw_kstr(&rs->w, "detail",
 		    info->message != NULL ? info->message : err_message(e));
+	if (info != NULL && info->face == FACE_003)
+		jw_kbool(&rs->w, "success", false);
+	if (info != NULL && info->face == FACE_000) {
+		char legacy[64];
+
+		error_000(e, legacy, sizeof(legacy));
+		jw_kstr(&rs->w, "error", legacy);
+	}
 	jw_key(&rs->w, "details");
 	jw_obj_open(&rs->w);
+	if (platform != NULL)
+		jw_kstr(&rs->w, "platform", platform);
 	if (info != NULL && info->limit != NULL && info->limit->applied) {
 		char reset[CLOCK_ISO_LEN];
 

@@ -127,6 +127,9 @@ meeting_from_row(const struct db_rows *rows, size_t r, struct meeting *m)
 	m->remote_age_s = i64_at(rows, r, 32, -1);
 	m->recording_url = db_cell(rows, r, 33);
 	m->remote_account = db_cell(rows, r, 34);
+	/* unset: native rooms admit guests, other platforms do not */
+	m->allow_guests = db_cell(rows, r, 35) != NULL ? strcmp(db_cell(rows, r, 35), "1") == 0 :
+	    strcmp(m->platform, "native") == 0;
 }
 
 enum err

@@ -23,6 +23,7 @@
 #include "dispatch.h"
 #include "fcgi.h"
 #include "http_client.h"
+#include "idp.h"
 #include "log.h"
 #include "rand.h"
 #include "responder.h"
@@ -249,6 +250,7 @@ responder_main(const struct config *cfg, int listen_fd, struct scoreboard *sb,
 	sb_set_state(sb, slot, SLOT_EMPTY);
 	db_free(app.db);
 	http_client_free(app.http);
+	idp_trust_free(app.trust);
 	for (i = 0; i < SECRETBOX_MAX_KEYS; i++)
 		secretbox_wipe(&box[i]);
 	resp_free(&rs);

@@ -4,7 +4,9 @@
  * One thread, one database connection: it claims one job at a time and
  * sleeps a second when none is due. A stop signal is honoured between
  * jobs, so a job is never cut in half by our own shutdown (a killed
- * worker's job is taken over when its lease runs out).
+ * worker's job is taken over when its lease runs out). Between jobs it
+ * also fetches the identity providers' key sets that are due
+ * (jwks_fetch.h); `--once` fetches all of them.
  */
 #include <errno.h>
 #include <signal.h>
@@ -17,6 +19,7 @@
 #include "db.h"
 #include "http_client.h"
 #include "jobs.h"
+#include "jwks_fetch.h"
 #include "limiter.h"
 #include "log.h"
 #include "secretbox.h"
@@ -75,7 +78,7 @@ worker_run(const struct config *cfg, bool once)
 	struct secretbox box[SECRETBOX_MAX_KEYS];
 	struct request rq;
 	struct arena *arena;
-	int64_t next_purge = 0;
+	int64_t next_purge = 0, next_jwks[CONFIG_MAX_IDPS] = { 0 };
 	bool ran;
 	size_t i;
 	enum err e;
@@ -100,6 +103,8 @@ worker_run(const struct config *cfg, bool once)
 			purge(&app);
 			next_purge = clock_mono_ms() + PURGE_EVERY_MS;
 		}
+		if (jwks_fetch_due(&app, next_jwks, false) > 0 && once)
+			status = 1;
 		memset(&rq, 0, sizeof(rq));
 		rq.arena = arena;
 		rq.app = &app;

@@ -8,6 +8,7 @@ import json
 import re
 import secrets
 import time
+import urllib.parse
 
 ENVELOPE_OK_KEYS = {"status", "message", "data", "timestamp"}
 ENVELOPE_ERR_KEYS = {"status", "message", "code", "details", "timestamp"}
@@ -35,13 +36,37 @@ def register(stack, email=None, password=PASSWORD, display_name="Test User"):
     return user, r.json()["data"]["access_token"]
 
 
-def assert_error(resp, status, code):
-    """resp is meetd's JSON error envelope with this status and code; returns the body."""
+def face_error_keys(path):
+    """The keys a face adds to meetd's error envelope for its own clients:
+    000's snake_case "error", 003's "success": false, 004's FastAPI "detail"."""
+    if path.startswith("/api/meetings/proxy/"):
+        return {"error"}
+    if path == "/api/webhooks/meeting":
+        return {"success"}
+    if path.startswith("/meetings/"):
+        return {"detail"}
+    return set()
+
+
+def assert_error(resp, status, code, platform=None):
+    """resp is meetd's JSON error envelope with this status and code (plus
+    the keys of the face that answered); returns the body. For
+    PLATFORM_NOT_CONFIGURED, platform is the details.platform expected."""
     assert resp.status == status, (resp.status, resp.body)
     ctype = resp.headers.get("Content-Type", "") if hasattr(resp.headers, "get") else ""
     assert ctype.startswith("application/json"), ctype
     body = json.loads(resp.body)
-    assert set(body) == ENVELOPE_ERR_KEYS, body
+    extra = face_error_keys(urllib.parse.urlsplit(getattr(resp, "path", "")).path)
+    assert set(body) == ENVELOPE_ERR_KEYS | extra, body
+    assert (platform is not None) == (code == "PLATFORM_NOT_CONFIGURED"), (code, platform)
+    if platform is not None:
+        assert body["details"].get("platform") == platform, body
+    if "error" in extra:
+        assert body["error"] == (f"{platform}_not_configured" if platform else code.lower()), body
+    if "success" in extra:
+        assert body["success"] is False, body
+    if "detail" in extra:
+        assert isinstance(body["detail"], str) and body["detail"], body
     assert body["status"] == "error"
     assert body["code"] == code, body
     assert isinstance(body["message"], str) and body["message"]

@@ -10,8 +10,9 @@ import signal
 import socket
 import subprocess
 import time
-import urllib.request
 import urllib.error
+import urllib.parse
+import urllib.request
 
 SRCDIR = os.path.abspath(os.environ.get(
     "MEETD_SRCDIR", os.path.join(os.path.dirname(__file__), "..", "..")))
@@ -269,10 +270,11 @@ class Nginx:
 
 
 class Response:
-    def __init__(self, status, headers, body):
+    def __init__(self, status, headers, body, path=""):
         self.status = status
         self.headers = headers
         self.body = body
+        self.path = path        # the request's path: which face answered
 
     def json(self):
         return json.loads(self.body)
@@ -293,9 +295,9 @@ def http(method, url, body=None, headers=None, timeout=10):
     req = urllib.request.Request(url, data=data, headers=hdrs, method=method)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
-            return Response(r.status, r.headers, r.read())
+            return Response(r.status, r.headers, r.read(), urllib.parse.urlsplit(url).path)
     except urllib.error.HTTPError as e:
-        return Response(e.code, e.headers, e.read())
+        return Response(e.code, e.headers, e.read(), urllib.parse.urlsplit(url).path)
 
 
 class Stack:

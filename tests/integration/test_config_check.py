@@ -254,3 +254,81 @@ def test_operations_guide_lists_every_key():
         doc = f.read()
     section = doc.split("<!-- config-reference:begin -->")[1].split("<!-- config-reference:end -->")[0]
     assert section.strip().removeprefix("```ini").removesuffix("```").strip() == ref.strip()
+
+
+# `-c FILE` stands anywhere on the command line.
+@pytest.mark.parametrize("order", [["-c", "{conf}", "-t"], ["-t", "-c", "{conf}"]],
+                         ids=["-c FILE -t", "-t -c FILE"])
+def test_c_option_in_any_order(base, order):
+    d, settings = base
+    path = os.path.join(d, "meetd.conf")
+    with open(path, "w") as f:
+        f.write(render(settings))
+    p = subprocess.run([MEETD_BIN, *(a.format(conf=path) for a in order)], capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    assert f"configuration {path} is valid" in p.stdout
+    # the same order with a broken file reports that file, not the default one
+    with open(path, "w") as f:
+        f.write(render(set_key(settings, "server", "responders", "0")))
+    p = subprocess.run([MEETD_BIN, *(a.format(conf=path) for a in order)], capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 1 and f"{path}:" in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("cmd", [["serve"], ["migrate"], ["worker", "--once"], ["rekey"],
+                                 ["token", "--sub", "u1"]])
+def test_c_option_after_the_subcommand(scratch, cmd):
+    """`meetd serve -c FILE` reads FILE: a missing one is named in the error."""
+    path = os.path.join(scratch, "absent.conf")
+    p = subprocess.run([MEETD_BIN, *cmd, "-c", path], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    assert f"{path}: cannot open" in p.stderr
+
+
+def test_token_with_c_last(base):
+    d, settings = base
+    path = os.path.join(d, "meetd.conf")
+    with open(path, "w") as f:
+        f.write(render(settings))
+    p = subprocess.run([MEETD_BIN, "token", "--sub", "u1", "-c", path], capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.count(".") == 2
+
+
+@pytest.mark.parametrize("args", [["-t", "-c"], ["-c", "a.conf", "-c", "b.conf", "-t"],
+                                  ["-c", "", "-t"]],
+                         ids=["no file", "twice", "empty"])
+def test_bad_c_option(args):
+    p = subprocess.run([MEETD_BIN, *args], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2
+    assert "-c needs one configuration file" in p.stderr and "usage:" in p.stderr
+
+
+def test_credentials_beside_the_config_outside_systemd(base):
+    """With no $CREDENTIALS_DIRECTORY, credential names are read from
+    credentials/ beside the config file; with it, from there only."""
+    d, settings = base
+    s = set_key(settings, "auth", "jwt_key_file", "jwt.key")
+    s = set_key(s, "database", "password_file", "db.password")
+    path = os.path.join(d, "meetd.conf")
+    with open(path, "w") as f:
+        f.write(render(s))
+    env = {k: v for k, v in os.environ.items() if k != "CREDENTIALS_DIRECTORY"}
+    p = subprocess.run([MEETD_BIN, "-t", "-c", path], capture_output=True, text=True, env=env)
+    assert p.returncode == 1
+    assert os.path.join(d, "credentials", "jwt.key") in p.stderr
+    assert "CREDENTIALS_DIRECTORY" in p.stderr
+    creds = os.path.join(d, "credentials")
+    os.mkdir(creds, 0o700)
+    for name in ("jwt.key", "db.password"):
+        shutil.copy(os.path.join(d, name), creds)
+    p = subprocess.run([MEETD_BIN, "-t", "-c", path], capture_output=True, text=True, env=env)
+    assert p.returncode == 0, p.stderr
+    # under systemd the credentials directory wins, even when it lacks the file
+    other = os.path.join(d, "other")
+    os.mkdir(other, 0o700)
+    p = subprocess.run([MEETD_BIN, "-t", "-c", path], capture_output=True, text=True,
+                       env=dict(env, CREDENTIALS_DIRECTORY=other))
+    assert p.returncode == 1 and os.path.join(other, "jwt.key") in p.stderr

@@ -73,6 +73,16 @@ def _bare(resp, status):
     return body
 
 
+def _joined(resp):
+    """004's join answer: 200 with its backend's own small envelope."""
+    assert resp.status == 200, (resp.status, resp.body)
+    assert resp.headers["Content-Type"].startswith("application/json")
+    body = json.loads(resp.body)
+    assert set(body) == {"status", "message", "data"}, body
+    assert set(body["data"]) == {"room_id", "title", "joined_as"}, body
+    return body
+
+
 def _face_error(resp, status):
     assert resp.status == status, (resp.status, resp.body)
     body = json.loads(resp.body)
@@ -96,7 +106,7 @@ def test_replay_004_examples(stack):
     # 1. POST /meetings/create
     ex = EXAMPLES[("POST", "/meetings/create")]
     r = stack.call("POST", "/meetings/create", ex["body"], token=host)
-    created = _bare(r, 201)
+    created = _bare(r, 200)
     _same_shape(ex["response"], created, "create")
     assert CODE_RE.match(created["meeting_id"])
     assert created["title"] == ex["body"]["title"]
@@ -119,14 +129,16 @@ def test_replay_004_examples(stack):
     body = {k: {"abc-def-ghi": inv["meeting_id"], "123456": inv["password"]}.get(v, v) for k, v in ex["body"].items()}
     assert set(body) == {"meeting_id", "password"}
     r = stack.call("POST", "/meetings/join", body, token=joiner)
-    joined = _bare(r, 200)
-    assert set(joined) == {"meeting_id", "title", "participant_id", "joined_at", "message"}
-    assert joined["meeting_id"] == created["meeting_id"] and joined["title"] == created["title"]
-    assert ULID_RE.match(joined["participant_id"]) and ISO_RE.match(joined["joined_at"])
-    assert joined["message"] == "Joined meeting"
-    # joining again answers the same session
-    again = _bare(stack.call("POST", "/meetings/join", body, token=joiner), 200)
-    assert again["participant_id"] == joined["participant_id"]
+    joined = _joined(r)
+    assert joined == {"status": "success", "message": f"Successfully joined {created['title']}",
+                      "data": {"room_id": created["meeting_id"], "title": created["title"],
+                               "joined_as": joiner_user["email"]}}
+    # joining again answers the same (and keeps the one session, checked below)
+    assert _joined(stack.call("POST", "/meetings/join", body, token=joiner)) == joined
+    m = next(x for x in assert_success(stack.call("GET", "/api/v1/meetings", token=host))["meetings"]
+             if x["meeting_code"] == created["meeting_id"])
+    people = assert_success(stack.call("GET", f"/api/v1/meetings/{m['id']}/participants", token=host))
+    assert [p["user_id"] for p in people].count(joiner_user["id"]) == 1, people
 
     # 4. GET /meetings/my-meetings
     mine = _bare(stack.call("GET", "/meetings/my-meetings", token=host), 200)
@@ -142,7 +154,7 @@ def test_replay_004_testing_section(stack):
     _, joiner = user(stack)
     tests = EXAMPLES[("POST", "/meetings/create")].get("tests") or [EXAMPLES[("POST", "/meetings/create")]["body"]]
     for body in tests:
-        created = _bare(stack.call("POST", "/meetings/create", body, token=host), 201)
+        created = _bare(stack.call("POST", "/meetings/create", body, token=host), 200)
         assert created["title"] == body["title"]
         for path in (p for (m, p) in EXAMPLES if m == "GET" and "{invitation_token}" in p):
             inv = _bare(stack.call("GET", path.replace("{invitation_token}", created["invitation_token"]),
@@ -151,13 +163,13 @@ def test_replay_004_testing_section(stack):
         for jb in EXAMPLES[("POST", "/meetings/join")].get("tests", []):
             jb = {k: {"abc-def-ghi": created["meeting_id"], "123456": created["password"]}.get(v, v)
                   for k, v in jb.items()}
-            assert _bare(stack.call("POST", "/meetings/join", jb, token=joiner), 200)["meeting_id"] == \
+            assert _joined(stack.call("POST", "/meetings/join", jb, token=joiner))["data"]["room_id"] == \
                 created["meeting_id"]
 
 
 def test_face_defaults_are_a_native_room_starting_now(stack):
     u, host = user(stack)
-    created = _bare(stack.call("POST", "/meetings/create", {"title": "Now"}, token=host), 201)
+    created = _bare(stack.call("POST", "/meetings/create", {"title": "Now"}, token=host), 200)
     canonical = assert_success(stack.call("GET", "/api/v1/meetings?limit=100", token=host))["meetings"]
     m = next(x for x in canonical if x["meeting_code"] == created["meeting_id"])
     assert m["platform"] == "native" and m["duration"] == 60 and m["timezone"] == "UTC"
@@ -180,7 +192,7 @@ def test_face_create_optional_fields(stack):
     body = {"title": "Planned", "description": "with details", "scheduled_for": f"{YEAR + 1}-05-04T10:00:00+02:00",
             "duration": 25, "timezone": "Europe/Paris"}
     r = stack.call("POST", "/meetings/create", body, token=host)
-    created = _bare(r, 201)
+    created = _bare(r, 200)
     m = next(x for x in assert_success(stack.call("GET", "/api/v1/meetings?limit=100", token=host))["meetings"]
              if x["meeting_code"] == created["meeting_id"])
     assert (m["description"], m["scheduled_for"], m["duration"], m["timezone"]) == \
@@ -200,7 +212,7 @@ def test_face_create_validation(stack, body, field):
 def test_face_errors(stack):
     _, host = user(stack)
     _, joiner = user(stack)
-    created = _bare(stack.call("POST", "/meetings/create", {"title": "Errors"}, token=host), 201)
+    created = _bare(stack.call("POST", "/meetings/create", {"title": "Errors"}, token=host), 200)
     # "Invitation link not found"
     err = _face_error(stack.call("GET", "/meetings/invitation/aBc1D2eF3gH4iJ5kL6", token=joiner), 404)
     assert err["detail"] == "Invitation link not found"
@@ -216,8 +228,8 @@ def test_face_errors(stack):
     assert a == b
     assert a["detail"] == a["message"]
     # the right password still admits
-    assert _bare(stack.call("POST", "/meetings/join", {"meeting_id": created["meeting_id"],
-                                                        "password": created["password"]}, token=joiner), 200)
+    assert _joined(stack.call("POST", "/meetings/join", {"meeting_id": created["meeting_id"],
+                                                         "password": created["password"]}, token=joiner))
     # every face route needs a Bearer token
     for method, path, body in [("POST", "/meetings/create", {"title": "x"}),
                                ("GET", f"/meetings/invitation/{created['invitation_token']}", None),
@@ -231,9 +243,9 @@ def test_face_errors(stack):
 def test_my_meetings_lists_only_rooms_the_caller_organizes(stack):
     u, host = user(stack)
     other_user, other = user(stack)
-    a = _bare(stack.call("POST", "/meetings/create", {"title": "A"}, token=host), 201)
-    b = _bare(stack.call("POST", "/meetings/create", {"title": "B"}, token=host), 201)
-    foreign = _bare(stack.call("POST", "/meetings/create", {"title": "not mine"}, token=other), 201)
+    a = _bare(stack.call("POST", "/meetings/create", {"title": "A"}, token=host), 200)
+    b = _bare(stack.call("POST", "/meetings/create", {"title": "B"}, token=host), 200)
+    foreign = _bare(stack.call("POST", "/meetings/create", {"title": "not mine"}, token=other), 200)
     # being co-host of someone else's room does not make it "mine"
     fm = next(x for x in assert_success(stack.call("GET", "/api/v1/meetings", token=other))["meetings"]
               if x["meeting_code"] == foreign["meeting_id"])

@@ -134,9 +134,9 @@ def events(env):
 
 def test_not_configured(stack):
     _, token = user(stack)
-    assert_error(stack.call("POST", PROXY, proxy_body(), token=token), 503, "google_meet_not_configured")
+    assert_error(stack.call("POST", PROXY, proxy_body(), token=token), 503, "PLATFORM_NOT_CONFIGURED", platform="google_meet")
     r = stack.call("POST", "/api/v1/meetings", meeting_body(platform="google_meet"), token=token)
-    assert_error(r, 503, "google_meet_not_configured")
+    assert_error(r, 503, "PLATFORM_NOT_CONFIGURED", platform="google_meet")
 
 
 def test_unreadable_key_file_is_not_configured(make_stack, scratch):
@@ -144,7 +144,7 @@ def test_unreadable_key_file_is_not_configured(make_stack, scratch):
     write_secret(path, "{not json")
     s = make_stack(**google_settings(path, "http://127.0.0.1:9"))
     _, token = user(s)
-    assert_error(s.call("POST", PROXY, proxy_body(), token=token), 503, "google_meet_not_configured")
+    assert_error(s.call("POST", PROXY, proxy_body(), token=token), 503, "PLATFORM_NOT_CONFIGURED", platform="google_meet")
 
 
 def test_000_face_refuses_bad_bodies(google):

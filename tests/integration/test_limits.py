@@ -223,7 +223,7 @@ def test_create_limit_per_platform(small_stack):
     assert_rate_limited(s.call("POST", "/meetings/create", {"title": "face"}, token=token), 3, 3600, face=True)
     # another platform has its own bucket (and is simply not configured)
     assert_error(s.call("POST", "/api/v1/meetings", meeting_body(platform="zoom"), token=token),
-                 503, "zoom_not_configured")
+                 503, "PLATFORM_NOT_CONFIGURED", platform="zoom")
     # the meeting category itself is far from its limit: updates still pass
     mine = assert_success(s.call("GET", "/api/v1/meetings", token=token))["meetings"]
     assert len(mine) == 3

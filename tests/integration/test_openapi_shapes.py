@@ -187,3 +187,19 @@ def test_limited_answers_are_documented(limited, spec):
         r = call_from(s, src, "POST", mpath(m["id"], "/join"), {"passcode": wrong}, token=guesser)
         check(spec, r, "POST", "/api/v1/meetings/{id}/join")
     assert r.status == 429
+
+
+def test_account_answers_are_documented(stack, spec):
+    acct, token = user(stack, "Sam Schema")
+    src = fresh_addr()
+
+    def c(method, template, body=None, token=token):
+        return check(spec, call_from(stack, src, method, template, body, token=token), method, template)
+
+    me = json.loads(c("GET", "/api/v1/me").body)["data"]
+    assert me["id"] == acct["id"] and me["auth"] == "jwt"
+    key = json.loads(c("POST", "/api/v1/api-keys", {"name": "schema"}).body)["data"]["key"]
+    assert json.loads(c("GET", "/api/v1/me", token=key).body)["data"]["auth"] == "api_key"
+    keys = json.loads(c("GET", "/api/v1/api-keys").body)["data"]
+    assert [k["name"] for k in keys] == ["schema"]
+    c("GET", "/api/v1/me", token=None)                                                 # 401

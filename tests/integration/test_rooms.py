@@ -129,7 +129,7 @@ def test_livekit_not_configured(stack):
     _, tok = user(stack)
     r = stack.call("POST", "/api/v1/meetings", {"title": "LK", "scheduled_for": "2030-01-01T10:00:00Z",
                                                 "duration": 30, "platform": "livekit"}, token=tok)
-    assert_error(r, 503, "livekit_not_configured")
+    assert_error(r, 503, "PLATFORM_NOT_CONFIGURED", platform="livekit")
 
 
 # --- LiveKit tokens ---------------------------------------------------------------

@@ -128,7 +128,7 @@ def test_not_configured_is_503(stack):
     _, token = user(stack)
     for platform in ("teams", "webex"):
         r = stack.call("POST", "/api/v1/meetings", meeting_body(platform=platform), token=token)
-        assert_error(r, 503, f"{platform}_not_configured")
+        assert_error(r, 503, "PLATFORM_NOT_CONFIGURED", platform=platform)
 
 
 def test_platforms_lists_caps(tw):

@@ -164,18 +164,33 @@ secrets_from_files_and_credentials(void **state)
 	assert_int_equal(config_load_secrets(cfg, &errs), ERR_CONFIG);
 	config_free(cfg);
 
-	/* a credential name resolves in $CREDENTIALS_DIRECTORY, and only there */
+	/* a credential name resolves in $CREDENTIALS_DIRECTORY; without it
+	 * (outside systemd), in credentials/ beside the config file */
 	write_file("cred.key", "abcdefghijklmnopqrstuvwxyz0123456789", 0600);
 	cfg = load("[auth]\njwt_key_file = cred.key\n", &errs);
 	unsetenv("CREDENTIALS_DIRECTORY");
 	buf_reset(&errs);
 	assert_int_equal(config_load_secrets(cfg, &errs), ERR_CONFIG);
+	assert_non_null(strstr(buf_cstr(&errs), "/credentials/cred.key"));
 	assert_non_null(strstr(buf_cstr(&errs), "CREDENTIALS_DIRECTORY"));
 	setenv("CREDENTIALS_DIRECTORY", dir, 1);
 	buf_reset(&errs);
 	assert_int_equal(config_load_secrets(cfg, &errs), ERR_OK);
 	assert_int_equal(cfg->jwt_key.len, 36);
 	config_free(cfg);
+	snprintf(key, sizeof(key), "%s/credentials", dir);
+	assert_int_equal(mkdir(key, 0700), 0);
+	write_file("credentials/cred.key", "fallback-fallback-fallback-fallback-fallback", 0600);
+	cfg = load("[auth]\njwt_key_file = cred.key\n", &errs);
+	assert_int_equal(config_load_secrets(cfg, &errs), ERR_OK);
+	assert_int_equal(cfg->jwt_key.len, 36);          /* the environment wins */
+	config_free(cfg);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	cfg = load("[auth]\njwt_key_file = cred.key\n", &errs);
+	assert_int_equal(config_load_secrets(cfg, &errs), ERR_OK);
+	assert_int_equal(cfg->jwt_key.len, 44);          /* the directory beside the config */
+	config_free(cfg);
+	setenv("CREDENTIALS_DIRECTORY", dir, 1);
 	cfg = load("[auth]\njwt_key_file = ../etc/passwd\n", &errs);
 	assert_int_equal(config_load_secrets(cfg, &errs), ERR_CONFIG);
 	config_free(cfg);

@@ -168,10 +168,80 @@ error_table(void **state)
 		assert_true(strlen(err_message((enum err)e)) > 0);
 	}
 	assert_string_equal(err_code(ERR_NOMEM), "INTERNAL_ERROR");
+	/* one vocabulary: every public code is UPPER_SNAKE_CASE */
+	for (e = 0; e < ERR__MAX; e++) {
+		const char *c = err_code((enum err)e);
+		size_t i;
+
+		assert_true(c[0] >= 'A' && c[0] <= 'Z');
+		for (i = 0; c[i] != '\0'; i++)
+			assert_true((c[i] >= 'A' && c[i] <= 'Z') || (c[i] >= '0' && c[i] <= '9') ||
+			    (c[i] == '_' && c[i + 1] != '_' && c[i + 1] != '\0'));
+		/* a platform is named exactly for the not-configured causes */
+		assert_int_equal(err_platform((enum err)e) != NULL,
+		    strcmp(c, "PLATFORM_NOT_CONFIGURED") == 0);
+	}
+	assert_null(err_platform(ERR_NOT_CONFIGURED));
 	assert_int_equal(err_http_status(ERR_METHOD_NOT_ALLOWED), 405);
 	assert_int_equal(err_http_status(ERR_PAYLOAD_TOO_LARGE), 413);
 	assert_int_equal(err_http_status(ERR_UNSUPPORTED_MEDIA_TYPE), 415);
 	assert_int_equal(err_http_status((enum err)9999), 500);
+}
+
+/* Each face keeps the envelope and adds the key its clients read. */
+static json_t *
+face_error(enum face face, enum err e)
+{
+	struct response rs;
+	struct errinfo info = { .face = face };
+	json_t *j;
+
+	resp_init(&rs);
+	resp_error(&rs, e, &info);
+	resp_finish(&rs);
+	j = parse(&rs.body);
+	resp_free(&rs);
+	assert_string_equal(json_string_value(json_object_get(j, "status")), "error");
+	assert_string_equal(json_string_value(json_object_get(j, "code")), err_code(e));
+	return j;
+}
+
+static void
+face_error_keys(void **state)
+{
+	json_t *j;
+
+	(void)state;
+	j = face_error(FACE_V1, ERR_GOOGLE_MEET_NOT_CONFIGURED);
+	assert_int_equal(json_object_size(j), 5);
+	assert_string_equal(json_string_value(json_object_get(j, "code")), "PLATFORM_NOT_CONFIGURED");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "details"), "platform")),
+	    "google_meet");
+	json_decref(j);
+
+	j = face_error(FACE_000, ERR_ZOOM_NOT_CONFIGURED);
+	assert_int_equal(json_object_size(j), 6);
+	assert_string_equal(json_string_value(json_object_get(j, "error")), "zoom_not_configured");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "details"), "platform")), "zoom");
+	json_decref(j);
+	j = face_error(FACE_000, ERR_RATE_LIMITED);
+	assert_string_equal(json_string_value(json_object_get(j, "error")), "rate_limit_exceeded");
+	assert_int_equal(json_object_size(json_object_get(j, "details")), 0);
+	json_decref(j);
+
+	j = face_error(FACE_003, ERR_INVALID_SIGNATURE);
+	assert_int_equal(json_object_size(j), 6);
+	assert_true(json_is_false(json_object_get(j, "success")));
+	json_decref(j);
+
+	j = face_error(FACE_004, ERR_INVITATION_NOT_FOUND);
+	assert_int_equal(json_object_size(j), 6);
+	assert_string_equal(json_string_value(json_object_get(j, "detail")), "Invitation link not found");
+	json_decref(j);
+
+	j = face_error(FACE_002, ERR_ZOOM_NOT_CONNECTED);
+	assert_int_equal(json_object_size(j), 5);
+	json_decref(j);
 }
 
 static void
@@ -197,6 +267,7 @@ main(void)
 		cmocka_unit_test(success_envelope),
 		cmocka_unit_test(error_envelope),
 		cmocka_unit_test(error_table),
+		cmocka_unit_test(face_error_keys),
 		cmocka_unit_test(header_injection_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,7 +47,8 @@ state_machine(void **state)
 		assert_int_equal(meeting_allows(&m, cases[i].a), cases[i].want);
 	}
 	assert_int_equal(err_http_status(ERR_MEETING_ALREADY_ACTIVE), 409);
-	assert_string_equal(err_code(ERR_ZOOM_NOT_CONFIGURED), "zoom_not_configured");
+	assert_string_equal(err_code(ERR_ZOOM_NOT_CONFIGURED), "PLATFORM_NOT_CONFIGURED");
+	assert_string_equal(err_platform(ERR_ZOOM_NOT_CONFIGURED), "zoom");
 }
 
 static void

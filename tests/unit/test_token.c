@@ -141,6 +141,47 @@ verify(const struct token_policy *p, const char *tok)
 
 #define HS "{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
 #define GOOD "{\"sub\":\"u1\",\"exp\":1800000100}"
+#define S16 "0123456789abcdef"
+#define S256 S16 S16 S16 S16 S16 S16 S16 S16 S16 S16 S16 S16 S16 S16 S16 S16
+
+/* RFC 7519 NumericDates may be real; typ may name an access token. */
+static void
+real_dates_and_typ(void **state)
+{
+	struct token_policy p = hs_policy();
+	struct token_claims c;
+	const size_t kl = strlen(hs_key);
+	const char *typs[] = { "JWT", "jwt", "at+jwt", "AT+JWT", "application/at+jwt" };
+	char hdr[96];
+	char *t;
+	size_t i;
+
+	(void)state;
+	t = forge(HS, "{\"sub\":\"u1\",\"exp\":1800000100.5,\"nbf\":1799999999.25,\"iat\":1799999999.75,"
+	    "\"name\":\"Ada\",\"email\":\"ada@example.org\",\"email_verified\":true}", hs_key, kl);
+	assert_int_equal(token_verify(&p, t, NOW, arena, &c), ERR_OK);
+	assert_int_equal(c.exp, 1800000100);
+	assert_int_equal(c.iat, 1799999999);
+	assert_true(c.local);
+	assert_string_equal(c.iss, "meetd");
+	assert_null(c.role);
+	assert_null(c.kid);
+	assert_string_equal(c.name, "Ada");
+	assert_string_equal(c.email, "ada@example.org");
+	assert_true(c.email_verified);
+	free(t);
+	for (i = 0; i < sizeof(typs) / sizeof(typs[0]); i++) {
+		snprintf(hdr, sizeof(hdr), "{\"alg\":\"HS256\",\"typ\":\"%s\"}", typs[i]);
+		t = forge(hdr, GOOD, hs_key, kl);
+		if (verify(&p, t) != ERR_OK)
+			fail_msg("refused typ %s", typs[i]);
+		free(t);
+	}
+	/* a sub of 256 bytes is refused (identities are keyed on 255) */
+	t = forge(HS, "{\"sub\":\"" S256 "\",\"exp\":1800000100}", hs_key, kl);
+	assert_int_equal(verify(&p, t), ERR_INVALID_TOKEN);     /* 256 */
+	free(t);
+}
 
 static void
 valid_hs256(void **state)
@@ -172,7 +213,12 @@ forged_tokens_rejected(void **state)
 		{ "nbf in the future", forge(HS, "{\"sub\":\"u1\",\"exp\":1800000100,\"nbf\":1800000040}", hs_key, kl) },
 		{ "missing exp", forge(HS, "{\"sub\":\"u1\"}", hs_key, kl) },
 		{ "exp as string", forge(HS, "{\"sub\":\"u1\",\"exp\":\"1800000100\"}", hs_key, kl) },
-		{ "exp as real", forge(HS, "{\"sub\":\"u1\",\"exp\":1800000100.5}", hs_key, kl) },
+		{ "exp as real, expired", forge(HS, "{\"sub\":\"u1\",\"exp\":1799999969.5}", hs_key, kl) },
+		{ "nbf as real, in the future", forge(HS, "{\"sub\":\"u1\",\"exp\":1800000100,\"nbf\":1800000030.5}", hs_key, kl) },
+		{ "exp as bool", forge(HS, "{\"sub\":\"u1\",\"exp\":true}", hs_key, kl) },
+		{ "sub over 255 bytes", forge(HS, "{\"sub\":\"" S256 "\",\"exp\":1800000100}", hs_key, kl) },
+		{ "typ at+jwt+x", forge("{\"alg\":\"HS256\",\"typ\":\"at+jwt+x\"}", GOOD, hs_key, kl) },
+		{ "alg EdDSA with the HS key", forge("{\"alg\":\"EdDSA\"}", GOOD, hs_key, kl) },
 		{ "missing sub", forge(HS, "{\"exp\":1800000100}", hs_key, kl) },
 		{ "empty sub", forge(HS, "{\"sub\":\"\",\"exp\":1800000100}", hs_key, kl) },
 		{ "unknown role", forge(HS, "{\"sub\":\"u\",\"exp\":1800000100,\"role\":\"root\"}", hs_key, kl) },
@@ -347,6 +393,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(valid_hs256),
+		cmocka_unit_test(real_dates_and_typ),
 		cmocka_unit_test(forged_tokens_rejected),
 		cmocka_unit_test(malformed_tokens_rejected),
 		cmocka_unit_test(leeway_is_bounded),
