@@ -155,3 +155,25 @@ def scratch():
     root = new_root("scratch")
     yield root
     remove_root(root)
+
+
+@pytest.fixture
+def make_nginx():
+    """Factory: make_nginx(upstream_socket, **kw) -> a started extra nginx
+    (stack.Nginx keywords: cors_origins, edits, snippet_edits) in front of
+    any socket, e.g. the shared stack's meetd or a dead path."""
+    made = []
+
+    def make(upstream_socket, **kw):
+        root = new_root("nginx")
+        n = stackmod.Nginx(root, upstream_socket, **kw)
+        made.append((root, n))
+        n.start()
+        return n
+
+    yield make
+    for root, n in reversed(made):
+        try:
+            n.stop()
+        finally:
+            remove_root(root)

@@ -14,6 +14,9 @@ ENVELOPE_OK_KEYS = {"status", "message", "data", "timestamp"}
 ENVELOPE_ERR_KEYS = {"status", "message", "code", "details", "timestamp"}
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 ULID_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+# nginx's $request_id: the id of a request that came through nginx without a
+# usable X-Request-Id of its own (meetd makes a ULID only when reached directly)
+NGINX_RID_RE = re.compile(r"^[0-9a-f]{32}$")
 PASSWORD = "correct horse battery"
 
 

@@ -196,26 +196,56 @@ class Meetd:
         return out
 
 
+def _edit(text, edits):
+    for old, new in edits:
+        if old not in text:
+            raise ValueError(f"nginx config edit: {old!r} not found")
+        text = text.replace(old, new)
+    return text
+
+
 class Nginx:
     """nginx from nginx/dev.conf.in on 127.0.0.1:<free port>."""
 
-    def __init__(self, root, upstream_socket, port=None):
+    def __init__(self, root, upstream_socket, port=None, cors_origins=(), edits=(),
+                 snippet_edits=()):
         self.root = root
         os.makedirs(root, exist_ok=True)
         os.chmod(root, 0o755)
         self.port = port or free_port()
         self.upstream_socket = upstream_socket
+        # browser origins allowed by CORS (none, as nginx/cors-origins.conf ships)
+        self.cors_origins = list(cors_origins)
+        # (old, new) replacements a test makes in the rendered nginx.conf and
+        # in its copy of meetd-fastcgi.conf; each old text must be there
+        self.edits = list(edits)
+        self.snippet_edits = list(snippet_edits)
         self.proc = None
+
+    @property
+    def access_log(self):
+        return os.path.join(self.root, "nginx-access.log")
 
     def render(self):
         with open(os.path.join(SRCDIR, "nginx", "dev.conf.in")) as f:
             text = f.read()
+        cors = os.path.join(self.root, "cors-origins.conf")
+        with open(cors, "w") as f:
+            f.writelines(f'"{o}" 1;\n' for o in self.cors_origins)
+        snippet = os.path.join(SRCDIR, "nginx", "meetd-fastcgi.conf")
+        if self.snippet_edits:
+            with open(snippet) as f:
+                stext = _edit(f.read(), self.snippet_edits)
+            snippet = os.path.join(self.root, "meetd-fastcgi.conf")
+            with open(snippet, "w") as f:
+                f.write(stext)
         subs = {"@PREFIX@": self.root, "@LISTEN@": f"127.0.0.1:{self.port}",
-                "@SOCKET@": self.upstream_socket,
-                "@SNIPPET@": os.path.join(SRCDIR, "nginx", "meetd-fastcgi.conf"),
+                "@SOCKET@": self.upstream_socket, "@SNIPPET@": snippet,
+                "@NGINX@": os.path.join(SRCDIR, "nginx"), "@CORS@": cors,
                 "@WWW@": os.path.join(SRCDIR, "nginx", "www")}
         for k, v in subs.items():
             text = text.replace(k, v)
+        text = _edit(text, self.edits)
         with open(os.path.join(self.root, "nginx.conf"), "w") as f:
             f.write(text)
 

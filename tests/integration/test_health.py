@@ -3,7 +3,7 @@
 import glob
 import os
 
-from helpers import ULID_RE, assert_error, assert_success, metrics, pool_size, wait_until
+from helpers import NGINX_RID_RE, assert_error, assert_success, metrics, pool_size, wait_until
 from stack import SRCDIR
 
 FAMILIES = {
@@ -31,7 +31,7 @@ def test_health_shape(stack):
     assert data["pid"] in stack.meetd.responder_pids()
     assert isinstance(data["uptime_seconds"], int) and data["uptime_seconds"] >= 0
     assert r.headers["Cache-Control"] == "no-store"
-    assert ULID_RE.match(r.headers["X-Request-Id"])
+    assert NGINX_RID_RE.match(r.headers["X-Request-Id"])
 
 
 def test_ready_shape(stack):

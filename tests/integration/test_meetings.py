@@ -12,7 +12,7 @@ import urllib.parse
 
 import pytest
 
-from helpers import ULID_RE, assert_error, assert_success
+from helpers import NGINX_RID_RE, ULID_RE, assert_error, assert_success
 from meetings_fixtures import (CODE_RE, DROP, HOST_ONLY_KEYS, ISO_Z_RE, MEETING_KEYS, PASSCODE_RE,
                                TOKEN_RE, YEAR, audit_actions, call_from, create, fresh_addr, future, get,
                                iso, join, journal, meeting_body, mpath, outbox_types, parse_iso, q,
@@ -1075,7 +1075,7 @@ def test_audit_entries(stack, host):
         assert m["passcode"] not in json.dumps(e["details"])
     created = entries[-1]
     assert created["actor_id"] == org["id"] and created["client_addr"] == "127.0.0.1"
-    assert ULID_RE.match(created["request_id"])
+    assert NGINX_RID_RE.match(created["request_id"])
     # pagination: newest first, in pages
     page1 = assert_success(stack.call("GET", mpath(m["id"], "/audit?limit=4"), token=token))
     assert [e["id"] for e in page1["entries"]] == ids[:4] and page1["next_cursor"] is not None
@@ -1088,7 +1088,7 @@ def test_audit_request_id_of_a_generated_id(stack, host):
     _, token = host
     m = create(stack, token)
     r = stack.call("PATCH", mpath(m["id"]), {"title": "x"}, token=token, headers={"X-Request-Id": "bad id!"})
-    assert r.status == 200 and ULID_RE.match(r.headers["X-Request-Id"])
+    assert r.status == 200 and NGINX_RID_RE.match(r.headers["X-Request-Id"])
     e = assert_success(stack.call("GET", mpath(m["id"], "/audit"), token=token))["entries"][0]
     assert e["action"] == "meeting.updated" and e["request_id"] == r.headers["X-Request-Id"]
 
