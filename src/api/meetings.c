@@ -27,6 +27,7 @@
 #include "provider.h"
 #include "remote.h"
 #include "rand.h"
+#include "users.h"
 #include "validate.h"
 #include "zone.h"
 
@@ -982,6 +983,9 @@ member_in_tx(struct db *db, void *ctx)
 		p[1] = DB_STR(user);
 		if ((e = db_exec(db, STMT_MEMBER_DELETE, p, 2, rq->arena, NULL, 0, &n)) == ERR_OK && n == 0)
 			return request_fail(rq, ERR_USER_NOT_FOUND, "This user is not a member of the meeting");
+		/* a guest exists for this meeting alone: removed, it stays out */
+		if (e == ERR_OK && strcmp(db_cell(&rows, 0, 6), "guest") == 0)
+			e = users_set_disabled(db, rq->arena, user, true);
 	}
 	if (e != ERR_OK)
 		return e;

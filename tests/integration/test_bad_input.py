@@ -294,7 +294,7 @@ def test_not_found_envelope(stack):
 
 def test_method_not_allowed_has_allow(stack):
     _, token = register(stack)
-    cases = [("DELETE", "/api/v1/me", "GET, HEAD"), ("POST", "/api/v1/me", "GET, HEAD"),
+    cases = [("DELETE", "/api/v1/me", "GET, HEAD, PATCH"), ("POST", "/api/v1/me", "GET, HEAD, PATCH"),
              ("GET", "/api/v1/auth/login", "POST"), ("PUT", "/api/v1/api-keys", "GET, HEAD, POST"),
              ("GET", "/api/v1/api-keys/01ARZ3NDEKTSV4RRFFQ69G5FAV", "DELETE"),
              ("PATCH", "/api/v1/ready", "GET, HEAD")]
