@@ -44,6 +44,13 @@ def write_secret(path, data):
         f.write(data)
 
 
+def exited(proc, what):
+    """Raises at once when `proc` has already exited: a start that cannot
+    succeed fails with the reason, not after waiting out its timeout."""
+    if proc.poll() is not None:
+        raise RuntimeError(f"{what} exited with status {proc.returncode}")
+
+
 def _stop_proc(proc, sig=signal.SIGTERM, timeout=15):
     if proc is None or proc.poll() is not None:
         return
@@ -84,10 +91,16 @@ class MariaDB:
             args.append("--user=root")
         subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    def start(self, extra=()):
+    def start(self, extra=(), on_spawn=None):
         self.proc = subprocess.Popen(["mariadbd", *self._server_args(), *extra],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(lambda: self.sql("SELECT 1", check=False).returncode == 0, 60, "mariadbd")
+        if on_spawn:
+            on_spawn(self.proc)
+
+        def up():
+            exited(self.proc, f"mariadbd (see {self.log})")
+            return self.sql("SELECT 1", check=False).returncode == 0
+        wait_for(up, 60, "mariadbd")
 
     def stop(self):
         _stop_proc(self.proc, signal.SIGTERM, 60)
@@ -158,12 +171,18 @@ class Meetd:
     def token(self, sub, role="user"):
         return self.run("token", "--sub", sub, "--role", role).stdout.strip()
 
-    def start(self):
+    def start(self, on_spawn=None):
         self.logf = open(self.log, "ab")
         self.proc = subprocess.Popen([MEETD_BIN, "-c", self.conf, "serve"],
                                      stdout=self.logf, stderr=self.logf)
-        wait_for(lambda: os.path.exists(self.socket) and len(self.responder_pids()) >=
-                 int(self.settings["server"]["responders"]), 20, "meetd responders")
+        if on_spawn:
+            on_spawn(self.proc)
+
+        def up():
+            exited(self.proc, f"meetd serve (see {self.log})")
+            return os.path.exists(self.socket) and len(self.responder_pids()) >= \
+                int(self.settings["server"]["responders"])
+        wait_for(up, 20, "meetd responders")
 
     def responder_pids(self):
         if self.proc is None or self.proc.poll() is not None:
@@ -198,8 +217,9 @@ class Meetd:
 class Nginx:
     """nginx from nginx/dev.conf.in on 127.0.0.1:<free port>."""
 
-    def __init__(self, root, upstream_socket, port=None):
+    def __init__(self, root, upstream_socket, port=None, www=None):
         self.root = root
+        self.www = www or os.path.join(SRCDIR, "nginx", "www")
         os.makedirs(root, exist_ok=True)
         os.chmod(root, 0o755)
         self.port = port or free_port()
@@ -212,19 +232,22 @@ class Nginx:
         subs = {"@PREFIX@": self.root, "@LISTEN@": f"127.0.0.1:{self.port}",
                 "@SOCKET@": self.upstream_socket,
                 "@SNIPPET@": os.path.join(SRCDIR, "nginx", "meetd-fastcgi.conf"),
-                "@WWW@": os.path.join(SRCDIR, "nginx", "www")}
+                "@WWW@": self.www}
         for k, v in subs.items():
             text = text.replace(k, v)
         with open(os.path.join(self.root, "nginx.conf"), "w") as f:
             f.write(text)
 
-    def start(self):
+    def start(self, on_spawn=None):
         self.render()
         self.proc = subprocess.Popen(["nginx", "-p", self.root, "-c",
                                       os.path.join(self.root, "nginx.conf")],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if on_spawn:
+            on_spawn(self.proc)
 
         def up():
+            exited(self.proc, f"nginx (see {self.root}/nginx-error.log)")
             with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                 return True
         wait_for(up, 10, "nginx")
