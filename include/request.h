@@ -28,7 +28,8 @@ enum principal_kind { PRINCIPAL_NONE, PRINCIPAL_JWT, PRINCIPAL_API_KEY };
 /* Who is calling, once authenticated. Strings are arena-owned. */
 struct principal {
 	enum principal_kind kind;
-	const char *subject;    /* user id (JWT sub, or the API key's owner) */
+	const char *subject;    /* meetd's user id (ULID) */
+	const char *token_subject; /* the JWT's own `sub`, for logs; NULL for an API key */
 	const char *role;       /* "user" or "admin" */
 	const char *key_id;     /* API key id, for PRINCIPAL_API_KEY */
 };

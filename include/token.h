@@ -17,6 +17,7 @@
 #ifndef MEETD_TOKEN_H
 #define MEETD_TOKEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,9 @@ struct token_claims {
 	const char *sub;        /* arena-owned */
 	const char *role;       /* "user" or "admin" (static) */
 	int64_t exp;
+	const char *name;       /* profile claims, arena-owned; NULL if absent */
+	const char *email;
+	bool email_verified;
 };
 
 /* Policy view of a loaded config (borrows the config's secrets). */

@@ -14,6 +14,7 @@
 #include "app.h"
 #include "clock.h"
 #include "db.h"
+#include "identity.h"
 #include "password.h"
 #include "rand.h"
 #include "token.h"
@@ -71,13 +72,31 @@ write_user(struct jsonw *w, const char *id, const char *email, const char *name,
 	jw_obj_close(w);
 }
 
+struct new_account {
+	const char *id, *email, *hash, *name;
+};
+
+/* The account and the identity its own tokens name, together. */
+static enum err
+register_tx(struct db *db, void *ctx)
+{
+	const struct new_account *nu = ctx;
+	struct db_val p[5] = { DB_STR(nu->id), DB_STR(nu->email), DB_STR(nu->hash),
+	    DB_STR(nu->name), DB_STR("user") };
+	enum err e;
+
+	if ((e = db_exec(db, STMT_USER_INSERT, p, 5, NULL, NULL, 0, NULL)) != ERR_OK)
+		return e;
+	return identity_link_local(db, nu->id, NULL);
+}
+
 enum err
 api_register(struct request *rq, struct response *rs)
 {
 	struct field_value v[3];
 	char id[ULID_LEN + 1], hash[PASSWORD_HASH_MAX], now[CLOCK_ISO_LEN];
 	const char *email, *name;
-	struct db_val p[5];
+	struct new_account nu;
 	struct jsonw *w;
 	enum err e;
 
@@ -93,12 +112,11 @@ api_register(struct request *rq, struct response *rs)
 	    (int)rq->app->cfg->scrypt_log2n, hash)) != ERR_OK)
 		return e;
 	ulid_new(id);
-	p[0] = DB_STR(id);
-	p[1] = DB_STR(email);
-	p[2] = DB_STR(hash);
-	p[3] = DB_STR(name);
-	p[4] = DB_STR("user");
-	e = db_exec(rq->app->db, STMT_USER_INSERT, p, 5, rq->arena, NULL, 0, NULL);
+	nu.id = id;
+	nu.email = email;
+	nu.hash = hash;
+	nu.name = name;
+	e = db_tx(rq->app->db, register_tx, &nu);
 	if (e == ERR_DB_DUPLICATE)
 		return ERR_EMAIL_TAKEN;
 	if (e != ERR_OK)
@@ -170,23 +188,17 @@ api_me(struct request *rq, struct response *rs)
 
 	if ((e = db_exec(rq->app->db, STMT_USER_BY_ID, &p, 1, rq->arena, &rows, 1, NULL)) != ERR_OK)
 		return e;
+	if (rows.nrows != 1)
+		return ERR_DB_UNAVAILABLE;      /* auth found the user a moment ago */
 	w = resp_data(rs, 200, "Current user");
 	jw_obj_open(w);
 	jw_kstr(w, "id", rq->who.subject);
-	if (rows.nrows == 1) {
-		jw_kstr(w, "email", db_cell(&rows, 0, 1));
-		jw_kstr(w, "display_name", db_cell(&rows, 0, 2));
-		jw_kstr(w, "role", db_cell(&rows, 0, 3));
-		jw_kstr(w, "created_at", db_cell(&rows, 0, 4));
-		jw_kbool(w, "local_account", true);
-	} else {
-		/* a token from an external issuer for someone with no local account */
-		jw_knull(w, "email");
-		jw_knull(w, "display_name");
-		jw_kstr(w, "role", rq->who.role);
-		jw_knull(w, "created_at");
-		jw_kbool(w, "local_account", false);
-	}
+	jw_kstr(w, "email", db_cell(&rows, 0, 1));
+	jw_kstr(w, "display_name", db_cell(&rows, 0, 2));
+	jw_kstr(w, "role", rq->who.role);
+	jw_kstr(w, "kind", db_cell(&rows, 0, 6));
+	jw_kstr(w, "created_at", db_cell(&rows, 0, 4));
+	jw_kbool(w, "local_account", strcmp(db_cell(&rows, 0, 5), "1") == 0);
 	jw_kstr(w, "auth", rq->who.kind == PRINCIPAL_API_KEY ? "api_key" : "jwt");
 	jw_obj_close(w);
 	return ERR_OK;
@@ -209,8 +221,8 @@ api_apikey_create(struct request *rq, struct response *rs)
 	p[0] = DB_STR(rq->who.subject);
 	if ((e = db_exec(rq->app->db, STMT_USER_BY_ID, p, 1, rq->arena, &rows, 1, NULL)) != ERR_OK)
 		return e;
-	if (rows.nrows == 0)
-		return request_fail(rq, ERR_FORBIDDEN, "API keys belong to local accounts");
+	if (rows.nrows == 0 || strcmp(db_cell(&rows, 0, 6), "account") != 0)
+		return request_fail(rq, ERR_FORBIDDEN, "API keys belong to accounts, not guests");
 	if (!apikey_generate(&key) || (name = arena_strndup(rq->arena, v[0].s, v[0].len)) == NULL)
 		return ERR_INTERNAL;
 	ulid_new(id);

@@ -2,6 +2,8 @@
  * auth.c — authenticates a request from its Authorization header. An API
  * key's secret is compared in constant time after the row is found by its
  * public prefix; an unknown prefix and a wrong secret answer the same.
+ * A token's subject becomes meetd's user through identity.c, so every
+ * handler sees the caller as a user id that exists.
  */
 #include <string.h>
 #include <strings.h>
@@ -12,6 +14,7 @@
 #include "auth.h"
 #include "crypto.h"
 #include "db.h"
+#include "identity.h"
 #include "token.h"
 
 static enum err
@@ -46,6 +49,8 @@ auth_authenticate(struct request *rq)
 	const char *h = rq->authorization, *tok;
 	struct token_policy policy;
 	struct token_claims claims;
+	struct identity_claims ic = { 0 };
+	struct identity_user user;
 	enum err e;
 
 	if (h == NULL || h[0] == '\0')
@@ -60,8 +65,18 @@ auth_authenticate(struct request *rq)
 	token_policy_from_config(rq->app->cfg, &policy);
 	if ((e = token_verify(&policy, tok, (int64_t)time(NULL), rq->arena, &claims)) != ERR_OK)
 		return e;
+	ic.issuer = IDENTITY_LOCAL_ISSUER;
+	ic.subject = claims.sub;
+	ic.name = claims.name;
+	ic.email = claims.email;
+	ic.email_verified = claims.email_verified;
+	if ((e = identity_resolve(rq->app->db, &ic, rq->arena, &user)) != ERR_OK)
+		return e;
 	rq->who.kind = PRINCIPAL_JWT;
-	rq->who.subject = claims.sub;
-	rq->who.role = claims.role;
+	rq->who.subject = user.id;
+	rq->who.token_subject = claims.sub;
+	/* meetd signed this token itself, so its role claim is meetd's word;
+	 * an account made admin in the database is admin with any token */
+	rq->who.role = strcmp(user.role, "admin") == 0 ? "admin" : claims.role;
 	return ERR_OK;
 }

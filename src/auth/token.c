@@ -105,6 +105,20 @@ audience_ok(json_t *aud, const char *want)
 	return false;
 }
 
+/* An optional string claim copied into the arena; NULL if absent, not a
+ * string, or holding a NUL. */
+static const char *
+claim_text(struct arena *a, json_t *c, const char *key)
+{
+	json_t *v = json_object_get(c, key);
+	size_t n;
+
+	if (!json_is_string(v) || (n = json_string_length(v)) == 0 ||
+	    memchr(json_string_value(v), '\0', n) != NULL)
+		return NULL;
+	return arena_strndup(a, json_string_value(v), n);
+}
+
 static bool
 claims_ok(const struct token_policy *p, json_t *c, int64_t now, struct arena *a,
     struct token_claims *out)
@@ -136,6 +150,10 @@ claims_ok(const struct token_policy *p, json_t *c, int64_t now, struct arena *a,
 		return false;
 	out->sub = arena_strndup(a, json_string_value(sub), sublen);
 	out->exp = json_integer_value(exp);
+	/* profile claims (OpenID Connect): taken when they are strings */
+	out->name = claim_text(a, c, "name");
+	out->email = claim_text(a, c, "email");
+	out->email_verified = json_is_true(json_object_get(c, "email_verified"));
 	return out->sub != NULL;
 }
 

@@ -32,8 +32,11 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 		"SELECT id, email, password_hash, display_name, role, "
 		"DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ') FROM users WHERE email = ?", true },
 	[STMT_USER_BY_ID] = {
-		"SELECT id, email, display_name, role, "
-		"DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ') FROM users WHERE id = ?", true },
+		/* email: the login address, else the first identity's claim */
+		"SELECT u.id, COALESCE(u.email, (SELECT i.email FROM user_identities i "
+		"WHERE i.user_id = u.id AND i.email IS NOT NULL ORDER BY i.created_at LIMIT 1)), "
+		"u.display_name, u.role, DATE_FORMAT(u.created_at, '%Y-%m-%dT%H:%i:%sZ'), "
+		"u.password_hash IS NOT NULL, u.kind FROM users u WHERE u.id = ?", true },
 	[STMT_APIKEY_INSERT] = {
 		"INSERT INTO api_keys (id, user_id, prefix, secret_hash, name, created_at) "
 		"VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(3))", false },
@@ -50,6 +53,18 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	[STMT_APIKEY_REVOKE] = {
 		"UPDATE api_keys SET revoked_at = UTC_TIMESTAMP(3) WHERE id = ? AND user_id = ? "
 		"AND revoked_at IS NULL", true },
+	[STMT_IDENTITY_USER] = {
+		/* the one user lookup of an authenticated request: who, and whether
+		 * they may still act (disabled, signed out everywhere) */
+		"SELECT u.id, u.role, u.kind, u.guest_meeting_id, u.disabled_at IS NOT NULL, "
+		"u.tokens_valid_after FROM user_identities i JOIN users u ON u.id = i.user_id "
+		"WHERE i.issuer = ? AND i.subject = ?", true },
+	[STMT_IDENTITY_NEW_USER] = {
+		"INSERT INTO users (id, kind, guest_meeting_id, display_name, role, created_at, updated_at) "
+		"VALUES (?, ?, ?, ?, 'user', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))", false },
+	[STMT_IDENTITY_INSERT] = {
+		"INSERT INTO user_identities (issuer, subject, user_id, email, email_verified, created_at) "
+		"VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(3))", false },
 	[STMT_LIMIT_TAKE] = {
 		/* GCRA in one statement; `allowed` is assigned first so the tat
 		 * assignment sees the decision (assignments run left to right) */

@@ -26,7 +26,7 @@ def test_register_login_me_round_trip(stack):
     assert login["access_token"].count(".") == 2
 
     me = assert_success(stack.call("GET", "/api/v1/me", token=login["access_token"]))
-    assert me == {**user, "local_account": True, "auth": "jwt"}
+    assert me == {**user, "kind": "account", "local_account": True, "auth": "jwt"}
 
 
 def test_email_is_case_folded(stack):

@@ -5,6 +5,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
 
@@ -125,17 +126,22 @@ def test_leeway_is_applied(stack):
     assert stack.call("GET", "/api/v1/me", token=make_jwt(stack.meetd.jwt_key, claims(nbf=now + 10))).status == 200
 
 
-def test_token_for_unknown_subject_is_not_local(stack):
+def test_token_for_unknown_subject_gets_a_user(stack):
+    """A subject meetd never saw becomes a user of its own (no email, no password)."""
     tok = make_jwt(stack.meetd.jwt_key, claims(sub="external|user-42"))
     me = assert_success(stack.call("GET", "/api/v1/me", token=tok))
-    assert me == {"id": "external|user-42", "email": None, "display_name": None, "role": "user",
-                  "created_at": None, "local_account": False, "auth": "jwt"}
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{26}", me["id"]), me
+    assert me == {"id": me["id"], "email": None, "display_name": "", "role": "user", "kind": "account",
+                  "created_at": me["created_at"], "local_account": False, "auth": "jwt"}
+    again = assert_success(stack.call("GET", "/api/v1/me", token=make_jwt(stack.meetd.jwt_key,
+                                                                        claims(sub="external|user-42"))))
+    assert again["id"] == me["id"]
 
 
 def test_meetd_token_admin(stack):
     tok = stack.meetd.token("ops-admin", role="admin")
     me = assert_success(stack.call("GET", "/api/v1/me", token=tok))
-    assert (me["id"], me["role"], me["local_account"], me["auth"]) == ("ops-admin", "admin", False, "jwt")
+    assert (me["role"], me["local_account"], me["auth"]) == ("admin", False, "jwt")
     header = json.loads(base64.urlsafe_b64decode(tok.split(".")[0] + "=="))
     assert header["alg"] == "HS256"
 

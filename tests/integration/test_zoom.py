@@ -991,3 +991,33 @@ def test_platforms_lists_zoom(zoom):
     zoom_ = [p for p in assert_success(r)["platforms"] if p["name"] == "zoom"][0]
     assert zoom_["configured"] is True
     assert all(zoom_["capabilities"].values()), zoom_["capabilities"]
+
+
+# --- identities ------------------------------------------------------------------
+
+def test_never_seen_subject_creates_through_the_000_face(zoom):
+    """A token whose subject meetd never saw creates once at Zoom and nothing is
+    deleted again: every local precondition holds before the platform is called."""
+    s, fake = zoom
+    creates, deletes = fake.count("create"), fake.count("delete")
+    token = s.meetd.token("idp:" + secrets.token_hex(8))
+    r = s.call("POST", PROXY + "/create", PROXY_BODY, token=token)
+    assert r.status == 200, r.body
+    assert (fake.count("create"), fake.count("delete")) == (creates + 1, deletes)
+    assert r.json()["meetingId"] in zoom_ids(fake)
+    # and through the canonical route and 002's own account face
+    r = s.call("POST", "/api/v1/meetings", meeting_body(platform="zoom"), token=s.meetd.token("idp:" + secrets.token_hex(8)))
+    assert r.status == 201, r.body
+    assert (fake.count("create"), fake.count("delete")) == (creates + 2, deletes)
+
+
+def test_refused_create_calls_no_platform(zoom):
+    """A create refused for a local reason (validation) never reaches Zoom."""
+    s, fake = zoom
+    creates = fake.count("create")
+    token = s.meetd.token("idp:" + secrets.token_hex(8))
+    r = s.call("POST", PROXY + "/create", {**PROXY_BODY, "duration": 0}, token=token)
+    assert r.status == 400, r.body
+    r = s.call("POST", "/api/v1/meetings", meeting_body(platform="zoom", title=""), token=token)
+    assert r.status == 400, r.body
+    assert fake.count("create") == creates
