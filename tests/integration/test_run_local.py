@@ -25,7 +25,6 @@ import time
 import pytest
 
 import stack as stackmod
-from helpers import PASSWORD
 
 pytestmark = pytest.mark.skipif(not stackmod.IS_ROOT, reason="run-local's checks need root")
 
@@ -116,23 +115,9 @@ class Started:
             children(self.pids["nginx"])
         assert len(self.all) >= 6 and all(alive(p) for p in self.all), self.all
 
-    def user_token(self):
-        """A registered user's token. The printed dev token's subject has no
-        users row, and create needs one until that is fixed on main; the
-        printed command runs with this token in the dev token's place."""
-        email = f"rl-{secrets.token_hex(4)}@example.com"
-        r = stackmod.http("POST", self.url + "/api/v1/auth/register",
-                          {"email": email, "password": PASSWORD, "display_name": "Newcomer"})
-        assert r.status == 201, r.body
-        r = stackmod.http("POST", self.url + "/api/v1/auth/login",
-                          {"email": email, "password": PASSWORD})
-        assert r.status == 200, r.body
-        return r.json()["data"]["access_token"]
-
-    def create_meeting(self, token):
-        """Runs the printed command through a shell; returns the meeting."""
-        cmd = self.command.replace(self.token, token)
-        r = subprocess.run(["sh", "-c", cmd], capture_output=True, text=True, timeout=30)
+    def create_meeting(self):
+        """Runs the printed command, as printed, through a shell; returns the meeting."""
+        r = subprocess.run(["sh", "-c", self.command], capture_output=True, text=True, timeout=30)
         assert r.returncode == 0, r.stderr
         body = json.loads(r.stdout)
         assert body["status"] == "success", body
@@ -209,17 +194,17 @@ def test_private_dir_start_restart_stop(places):
     first = Started(run_local(top, port=port), port)
     # the state is outside the 0700 checkout, where nginx's worker can reach it
     assert not first.state.startswith(os.path.dirname(top))
-    token = first.user_token()
-    m = first.create_meeting(token)
+    m = first.create_meeting()
     # run twice: a clean restart that keeps the data and the keys
     second = Started(run_local(top, port=port), port)
     assert second.state == first.state
     for pid in first.all:
         assert not alive(pid) or pid in second.all, pid
+    # the first start's token is still good (same key), and its meeting is there
     r = stackmod.http("GET", f"{second.url}/api/v1/meetings/{m['id']}",
-                      headers={"Authorization": f"Bearer {token}"})
+                      headers={"Authorization": f"Bearer {first.token}"})
     assert r.status == 200 and r.json()["data"]["invitation_url"] == m["invitation_url"], r.body
-    second.create_meeting(token)
+    second.create_meeting()
     r = run_local(top, "stop", port=port)
     assert r.returncode == 0, r.stderr
     assert_all_stopped(second)
@@ -229,7 +214,7 @@ def test_other_users_home(places):
     top = places("other-user")
     port = stackmod.free_port()
     s = Started(run_local(top, port=port), port)
-    s.create_meeting(s.user_token())
+    s.create_meeting()
     # the Zoom OAuth redirect URI (no Zoom app here to ask) is built on the
     # same setting as the links checked above
     with open(os.path.join(s.state, "meetd", "meetd.conf")) as f:
@@ -242,7 +227,7 @@ def test_under_tmp_then_port_in_use_then_failures(places):
     top = places("tmp")
     port = stackmod.free_port()
     s = Started(run_local(top, port=port), port)
-    s.create_meeting(s.user_token())
+    s.create_meeting()
     assert run_local(top, "stop", port=port).returncode == 0
     assert_all_stopped(s)
 
@@ -271,9 +256,10 @@ def test_under_tmp_then_port_in_use_then_failures(places):
         assert time.monotonic() - t0 < 60
         assert naming(s.state) == [] and not os.path.exists(os.path.join(s.state, "pids.json"))
 
-        # a start killed half-way (nginx's spawn kills it): stop still finds all
+        # a start killed half-way, while it waits for nginx (killed by the
+        # fake nginx, a moment after its spawn was recorded): stop finds all
         with open(os.path.join(fake, "nginx"), "w") as f:
-            f.write("#!/bin/sh\nkill -KILL $PPID\nwhile :; do sleep 1; done\n")
+            f.write("#!/bin/sh\nsleep 1\nkill -KILL $PPID\nwhile :; do sleep 1; done\n")
         r = run_local(top, port=port, path_prefix=fake)
         assert r.returncode != 0
         with open(os.path.join(s.state, "pids.json")) as f:
@@ -291,6 +277,6 @@ def test_under_tmp_then_port_in_use_then_failures(places):
 
     # and after all that, a normal start works again
     s = Started(run_local(top, port=port), port)
-    s.create_meeting(s.user_token())
+    s.create_meeting()
     assert run_local(top, "stop", port=port).returncode == 0
     assert_all_stopped(s)
