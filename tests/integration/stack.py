@@ -4,6 +4,7 @@ all on 127.0.0.1 / unix sockets, all stopped by stop()."""
 
 import json
 import os
+import pwd
 import secrets
 import shutil
 import signal
@@ -18,6 +19,9 @@ SRCDIR = os.path.abspath(os.environ.get(
 BUILDDIR = os.path.abspath(os.environ.get("MEETD_BUILDDIR", SRCDIR))
 MEETD_BIN = os.environ.get("MEETD_BIN", os.path.join(BUILDDIR, "meetd"))
 IS_ROOT = os.geteuid() == 0
+# MariaDB's admin account, reached by unix socket authentication: root, or
+# the unprivileged user who installed the data directory
+DB_ADMIN = "root" if IS_ROOT else pwd.getpwuid(os.geteuid()).pw_name
 
 
 def free_port():
@@ -87,8 +91,7 @@ class MariaDB:
         os.makedirs(self.datadir, exist_ok=True)
         args = ["mariadb-install-db", "--no-defaults", f"--datadir={self.datadir}",
                 "--auth-root-authentication-method=socket", "--skip-test-db"]
-        if IS_ROOT:
-            args.append("--user=root")
+        args.append("--user=root" if IS_ROOT else f"--auth-root-socket-user={DB_ADMIN}")
         subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def start(self, extra=(), on_spawn=None):
@@ -107,7 +110,7 @@ class MariaDB:
         self.proc = None
 
     def sql(self, statement, database=None, check=True):
-        args = ["mariadb", "--no-defaults", f"--socket={self.socket}", "-uroot",
+        args = ["mariadb", "--no-defaults", f"--socket={self.socket}", f"-u{DB_ADMIN}",
                 "--batch", "--skip-column-names", "-e", statement]
         if database:
             args.insert(-2, database)
