@@ -169,8 +169,12 @@ def keep_secret(name, value, copy_to):
 
 
 def start(port):
+    # every service user (nobody for nginx's worker) must traverse it and the
+    # directory above it that this made, whatever the umask
+    if not os.path.isdir(os.path.dirname(VAR)):
+        os.makedirs(os.path.dirname(VAR))
+        os.chmod(os.path.dirname(VAR), 0o755)
     os.makedirs(VAR, exist_ok=True)
-    # every service user (nobody for nginx's worker) must traverse it
     os.chmod(VAR, 0o755)
     with open(os.path.join(VAR, "checkout"), "w") as f:
         f.write(TOP + "\n")
@@ -209,6 +213,11 @@ def start(port):
     www = os.path.join(VAR, "www")
     shutil.rmtree(www, ignore_errors=True)
     shutil.copytree(os.path.join(TOP, "nginx", "www"), www)
+    # readable by nobody even when the clone was made under umask 077
+    for d, _, files in os.walk(www):
+        os.chmod(d, 0o755)
+        for name in files:
+            os.chmod(os.path.join(d, name), 0o644)
     n = stack.Nginx(os.path.join(VAR, "nginx"), m.socket, port=port, www=www)
     step("nginx", n.start, on_spawn=lambda p: record_pid("nginx", p.pid))
 

@@ -46,7 +46,7 @@ def make_checkout(parent, owner=None):
     return top
 
 
-def run_local(top, *args, port, path_prefix=None, timeout=180):
+def run_local(top, *args, port, path_prefix=None, umask=None, timeout=180):
     env = {k: v for k, v in os.environ.items()
            if k not in ("MEETD_SRCDIR", "MEETD_STATE_DIR", "MEETD_BIN")}
     env["MEETD_BUILDDIR"] = stackmod.BUILDDIR
@@ -54,7 +54,8 @@ def run_local(top, *args, port, path_prefix=None, timeout=180):
     if path_prefix:
         env["PATH"] = path_prefix + ":" + env["PATH"]
     return subprocess.run(["sh", os.path.join(top, "build-aux", "run-local.sh"), *args],
-                          env=env, capture_output=True, text=True, timeout=timeout)
+                          env=env, capture_output=True, text=True, timeout=timeout,
+                          umask=-1 if umask is None else umask)
 
 
 def cmdline(pid):
@@ -212,8 +213,12 @@ def test_private_dir_start_restart_stop(places):
 
 def test_other_users_home(places):
     top = places("other-user")
+    # a hardened owner: the clone made under umask 077, and run under it too
+    subprocess.run(["chmod", "-R", "go-rwx", top], check=True)
     port = stackmod.free_port()
-    s = Started(run_local(top, port=port), port)
+    s = Started(run_local(top, port=port, umask=0o077), port)
+    r = stackmod.http("GET", s.url + "/")
+    assert r.status == 200 and b"<html" in r.body, r.status
     s.create_meeting()
     # the Zoom OAuth redirect URI (no Zoom app here to ask) is built on the
     # same setting as the links checked above
