@@ -257,10 +257,13 @@ def up(port):
     signal.signal(signal.SIGHUP, interrupted)
     try:
         url, token, m = start(port)
-    except (StartError, KeyboardInterrupt, OSError) as e:
+    except (Exception, KeyboardInterrupt) as e:  # whatever it was, nothing stays running
         reason = e if isinstance(e, StartError) else (f"{type(e).__name__}: {e}" if str(e)
                                                      else type(e).__name__)
         print(f"devstack: start failed: {reason}; stopping what was started", file=sys.stderr)
+        # the cleanup itself is not cut short by a second TERM
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
         down(quiet=True)
         sys.exit(1)
     run_local = shlex.quote(os.path.join(TOP, "build-aux", "run-local.sh"))
