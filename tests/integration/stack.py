@@ -4,6 +4,7 @@ all on 127.0.0.1 / unix sockets, all stopped by stop()."""
 
 import json
 import os
+import pwd
 import secrets
 import shutil
 import signal
@@ -19,6 +20,9 @@ SRCDIR = os.path.abspath(os.environ.get(
 BUILDDIR = os.path.abspath(os.environ.get("MEETD_BUILDDIR", SRCDIR))
 MEETD_BIN = os.environ.get("MEETD_BIN", os.path.join(BUILDDIR, "meetd"))
 IS_ROOT = os.geteuid() == 0
+# MariaDB's admin account, reached by unix socket authentication: root, or
+# the unprivileged user who installed the data directory
+DB_ADMIN = "root" if IS_ROOT else pwd.getpwuid(os.geteuid()).pw_name
 
 
 def free_port():
@@ -43,6 +47,13 @@ def write_secret(path, data):
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(data)
+
+
+def exited(proc, what):
+    """Raises at once when `proc` has already exited: a start that cannot
+    succeed fails with the reason, not after waiting out its timeout."""
+    if proc.poll() is not None:
+        raise RuntimeError(f"{what} exited with status {proc.returncode}")
 
 
 def _stop_proc(proc, sig=signal.SIGTERM, timeout=15):
@@ -81,21 +92,26 @@ class MariaDB:
         os.makedirs(self.datadir, exist_ok=True)
         args = ["mariadb-install-db", "--no-defaults", f"--datadir={self.datadir}",
                 "--auth-root-authentication-method=socket", "--skip-test-db"]
-        if IS_ROOT:
-            args.append("--user=root")
+        args.append("--user=root" if IS_ROOT else f"--auth-root-socket-user={DB_ADMIN}")
         subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    def start(self, extra=()):
+    def start(self, extra=(), on_spawn=None):
         self.proc = subprocess.Popen(["mariadbd", *self._server_args(), *extra],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(lambda: self.sql("SELECT 1", check=False).returncode == 0, 60, "mariadbd")
+        if on_spawn:
+            on_spawn(self.proc)
+
+        def up():
+            exited(self.proc, f"mariadbd (see {self.log})")
+            return self.sql("SELECT 1", check=False).returncode == 0
+        wait_for(up, 60, "mariadbd")
 
     def stop(self):
         _stop_proc(self.proc, signal.SIGTERM, 60)
         self.proc = None
 
     def sql(self, statement, database=None, check=True):
-        args = ["mariadb", "--no-defaults", f"--socket={self.socket}", "-uroot",
+        args = ["mariadb", "--no-defaults", f"--socket={self.socket}", f"-u{DB_ADMIN}",
                 "--batch", "--skip-column-names", "-e", statement]
         if database:
             args.insert(-2, database)
@@ -159,12 +175,18 @@ class Meetd:
     def token(self, sub, role="user"):
         return self.run("token", "--sub", sub, "--role", role).stdout.strip()
 
-    def start(self):
+    def start(self, on_spawn=None):
         self.logf = open(self.log, "ab")
         self.proc = subprocess.Popen([MEETD_BIN, "-c", self.conf, "serve"],
                                      stdout=self.logf, stderr=self.logf)
-        wait_for(lambda: os.path.exists(self.socket) and len(self.responder_pids()) >=
-                 int(self.settings["server"]["responders"]), 20, "meetd responders")
+        if on_spawn:
+            on_spawn(self.proc)
+
+        def up():
+            exited(self.proc, f"meetd serve (see {self.log})")
+            return os.path.exists(self.socket) and len(self.responder_pids()) >= \
+                int(self.settings["server"]["responders"])
+        wait_for(up, 20, "meetd responders")
 
     def responder_pids(self):
         if self.proc is None or self.proc.poll() is not None:
@@ -208,8 +230,9 @@ class Nginx:
     """nginx from nginx/dev.conf.in on 127.0.0.1:<free port>."""
 
     def __init__(self, root, upstream_socket, port=None, cors_origins=(), edits=(),
-                 snippet_edits=()):
+                 snippet_edits=(), www=None):
         self.root = root
+        self.www = www or os.path.join(SRCDIR, "nginx", "www")
         os.makedirs(root, exist_ok=True)
         os.chmod(root, 0o755)
         self.port = port or free_port()
@@ -242,20 +265,23 @@ class Nginx:
         subs = {"@PREFIX@": self.root, "@LISTEN@": f"127.0.0.1:{self.port}",
                 "@SOCKET@": self.upstream_socket, "@SNIPPET@": snippet,
                 "@NGINX@": os.path.join(SRCDIR, "nginx"), "@CORS@": cors,
-                "@WWW@": os.path.join(SRCDIR, "nginx", "www")}
+                "@WWW@": self.www}
         for k, v in subs.items():
             text = text.replace(k, v)
         text = _edit(text, self.edits)
         with open(os.path.join(self.root, "nginx.conf"), "w") as f:
             f.write(text)
 
-    def start(self):
+    def start(self, on_spawn=None):
         self.render()
         self.proc = subprocess.Popen(["nginx", "-p", self.root, "-c",
                                       os.path.join(self.root, "nginx.conf")],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if on_spawn:
+            on_spawn(self.proc)
 
         def up():
+            exited(self.proc, f"nginx (see {self.root}/nginx-error.log)")
             with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                 return True
         wait_for(up, 10, "nginx")
