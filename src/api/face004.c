@@ -127,7 +127,10 @@ face004_join(struct request *rq, struct response *rs)
 	jw_obj_open(w);
 	jw_kstr(w, "room_id", m.code);
 	jw_kstr(w, "title", m.title);
-	jw_kstr(w, "joined_as", caller.organizer_email);
+	/* an account without an address (a provider's subject, a guest)
+	 * is known by its name */
+	jw_kstr(w, "joined_as", caller.organizer_email != NULL ? caller.organizer_email :
+	    caller.organizer_name);
 	jw_obj_close(w);
 	jw_obj_close(w);
 	return ERR_OK;

@@ -166,6 +166,11 @@ def test_never_seen_subjects_on_the_004_face(stack):
                    token=joiner)
     assert r.status == 200, r.body
     assert r.json()["data"]["room_id"] == created["meeting_id"]
+    assert r.json()["data"]["joined_as"] == ""          # no address, no name: nothing better to show
+    named = token_for(stack, name="Nina Named")
+    r = stack.call("POST", "/meetings/join", {"meeting_id": created["meeting_id"], "password": created["password"]},
+                   token=named)
+    assert r.json()["data"]["joined_as"] == "Nina Named"
     r = stack.call("GET", f"/meetings/invitation/{created['invitation_token']}", token=token_for(stack))
     assert r.status == 200, r.body
     assert r.json()["host_id"] == me(stack, host)["id"]

@@ -1,7 +1,7 @@
 """Identity providers: tokens minted independently (PyJWT + cryptography)
 for each algorithm and issuer are verified against the issuer's JWK Set,
 from a jwks_file or a jwks_url the worker fetches (stale while error).
-Until identities are mapped to users, GET /api/v1/me is the probe."""
+GET /api/v1/me is the probe; a provider's (iss, sub) becomes a meetd user."""
 
 import hashlib
 import hmac
@@ -115,6 +115,42 @@ def test_file_issuers(make_stack, tmp_path):
         assert_error(s.call("GET", "/api/v1/me", token=tok), 401, "INVALID_TOKEN")
     # meetd's own tokens still work beside the providers
     assert status(s, s.meetd.token("01HZZZZZZZZZZZZZZZZZZZZZZZ")) == 200
+
+
+def test_keycloak_shaped_token_creates_a_meeting(make_stack, tmp_path):
+    """RS256, kid, typ at+jwt, iss and aud from a configured JWK Set: the
+    provider's subject becomes a user (made once), who creates a meeting;
+    the same subject under another issuer is someone else; a provider's
+    role claim grants nothing."""
+    kc, other = rsa_key(), ec_key()
+    f, g = str(tmp_path / "kc.json"), str(tmp_path / "other.json")
+    write(f, jwks(jwk(kc, "kc-2026")))
+    write(g, jwks(jwk(other, "o1")))
+    os.chmod(tmp_path, 0o755)
+    s = make_stack(**{"idp.keycloak__issuer": ISS_A, "idp.keycloak__audience": AUD,
+                      "idp.keycloak__algorithms": "RS256", "idp.keycloak__jwks_file": f,
+                      "idp.other__issuer": ISS_B, "idp.other__audience": AUD,
+                      "idp.other__algorithms": "ES256", "idp.other__jwks_file": g})
+    sub = "f81d4fae-7dec-11d0-a765-00a0c91e6bf6"
+    tok = mint(kc, "RS256", ISS_A, "kc-2026", typ="at+jwt", sub=sub, name="Kim Keycloak",
+               email="kim@example.org", email_verified=True, role="admin")
+    me = s.call("GET", "/api/v1/me", token=tok).json()["data"]
+    assert (me["display_name"], me["email"], me["email_verified"], me["role"]) == \
+        ("Kim Keycloak", "kim@example.org", True, "user")
+    body = {"title": "From Keycloak", "scheduled_for": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                                      time.gmtime(time.time() + 86400)),
+            "duration": 30}
+    r = s.call("POST", "/api/v1/meetings", body, token=tok)
+    assert r.status == 201, r.body
+    assert r.json()["data"]["organizer_id"] == me["id"]
+    assert s.call("GET", "/api/v1/admin/users", token=tok).status == 403
+    # a second token of the same subject is the same user; the same subject elsewhere is not
+    again = mint(kc, "RS256", ISS_A, "kc-2026", typ="at+jwt", sub=sub)
+    assert s.call("GET", "/api/v1/me", token=again).json()["data"]["id"] == me["id"]
+    elsewhere = mint(other, "ES256", ISS_B, "o1", sub=sub)
+    assert s.call("GET", "/api/v1/me", token=elsewhere).json()["data"]["id"] != me["id"]
+    # and a meetd token for the same subject text is a third person
+    assert s.call("GET", "/api/v1/me", token=s.meetd.token(sub)).json()["data"]["id"] != me["id"]
 
 
 def test_file_rotation_by_reload(make_stack, tmp_path):
