@@ -19,18 +19,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "crypto.h"
-#include "rand.h"
-#include "log.h"
-#include "master.h"
-#include "migrate.h"
-#include "rekey.h"
-#include "parse.h"
-#include "router.h"
-#include "token.h"
-#include "users_cli.h"
-#include "worker.h"
+#include "config/config.h"
+#include "auth/crypto.h"
+#include "core/rand.h"
+#include "core/log.h"
+#include "process/master.h"
+#include "store/migrate.h"
+#include "store/rekey.h"
+#include "core/parse.h"
+#include "http/router.h"
+#include "auth/token.h"
+#include "cli/users_cli.h"
+#include "process/worker.h"
 
 static void
 usage(FILE *f)

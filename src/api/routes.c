@@ -3,8 +3,8 @@
  * with the policy the dispatcher applies before its handler runs.
  * docs/openapi.yaml describes the same set; a test compares the two.
  */
-#include "api.h"
-#include "router.h"
+#include "api/api.h"
+#include "http/router.h"
 
 const struct route routes[] = {
 	{ M_GET,    "/api/v1/health",            api_health,        AUTH_NONE, LIMIT_NONE, FACE_V1, "health" },

@@ -1,8 +1,8 @@
 /* validate.c — see validate.h. Jansson has already rejected invalid UTF-8. */
 #include <string.h>
 
-#include "arena.h"
-#include "validate.h"
+#include "core/arena.h"
+#include "api/validate.h"
 
 size_t
 validate_utf8_chars(const char *s, size_t n)

@@ -1,9 +1,9 @@
 /* apikey.c — see apikey.h. */
 #include <string.h>
 
-#include "apikey.h"
-#include "b64.h"
-#include "rand.h"
+#include "auth/apikey.h"
+#include "core/b64.h"
+#include "core/rand.h"
 
 #define SECRET_BYTES 32
 #define SECRET_CHARS 43

@@ -8,14 +8,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include "apikey.h"
-#include "app.h"
-#include "auth.h"
-#include "crypto.h"
-#include "db.h"
-#include "identity.h"
-#include "idp.h"
-#include "token.h"
+#include "auth/apikey.h"
+#include "core/app.h"
+#include "auth/auth.h"
+#include "auth/crypto.h"
+#include "store/db.h"
+#include "auth/identity.h"
+#include "auth/idp.h"
+#include "auth/token.h"
 
 static enum err
 api_key(struct request *rq, const char *text)

@@ -4,7 +4,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "crypto.h"
+#include "auth/crypto.h"
 
 void
 crypto_sha256(const void *data, size_t n, unsigned char out[SHA256_LEN])

@@ -6,8 +6,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "b64.h"
-#include "hmac.h"
+#include "core/b64.h"
+#include "auth/hmac.h"
 
 void
 hmac_sha256(const void *key, size_t key_len, const void *data, size_t n, unsigned char out[SHA256_LEN])

@@ -11,10 +11,10 @@
  */
 #include <string.h>
 
-#include "db.h"
-#include "identity.h"
-#include "parse.h"
-#include "rand.h"
+#include "store/db.h"
+#include "auth/identity.h"
+#include "core/parse.h"
+#include "core/rand.h"
 
 #define NAME_MAX_CHARS 100      /* users.display_name */
 #define EMAIL_MAX 254           /* user_identities.email */
@@ -118,6 +118,8 @@ identity_resolve(struct db *db, const struct identity_claims *c, struct arena *a
 	memset(out, 0, sizeof(*out));
 	if (c->issuer == NULL || c->subject == NULL)
 		return ERR_INVALID_TOKEN;
+	if (db == NULL)
+		return ERR_DB_UNAVAILABLE;
 	n = strlen(c->subject);
 	if (n == 0 || n > IDENTITY_SUBJECT_MAX || strlen(c->issuer) > IDENTITY_ISSUER_MAX)
 		return ERR_INVALID_TOKEN;

@@ -7,11 +7,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "clock.h"
-#include "db.h"
-#include "idp.h"
-#include "jws.h"
-#include "log.h"
+#include "core/clock.h"
+#include "store/db.h"
+#include "auth/idp.h"
+#include "auth/jws.h"
+#include "core/log.h"
 
 struct idp_trust {
 	const struct config *cfg;

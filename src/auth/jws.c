@@ -16,9 +16,9 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
-#include "b64.h"
-#include "crypto.h"
-#include "jws.h"
+#include "core/b64.h"
+#include "auth/crypto.h"
+#include "auth/jws.h"
 
 #define HS256_MIN_SECRET 32
 #define RSA_MIN_BITS 2048

@@ -8,8 +8,8 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "b64.h"
-#include "jwt_sign.h"
+#include "core/b64.h"
+#include "auth/jwt_sign.h"
 
 /* Appends base64url(s) at p; returns the number of characters written. */
 static size_t

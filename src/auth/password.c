@@ -9,10 +9,10 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "b64.h"
-#include "parse.h"
-#include "password.h"
-#include "rand.h"
+#include "core/b64.h"
+#include "core/parse.h"
+#include "auth/password.h"
+#include "core/rand.h"
 
 #define SALT_LEN 16
 #define HASH_LEN 32

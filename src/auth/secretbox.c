@@ -8,10 +8,10 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "crypto.h"
-#include "log.h"
-#include "rand.h"
-#include "secretbox.h"
+#include "auth/crypto.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "auth/secretbox.h"
 
 #define BOX_VERSION 0x01
 #define NONCE_LEN 12

@@ -12,10 +12,10 @@
 #include <jansson.h>
 #include <jwt.h>
 
-#include "b64.h"
-#include "jws.h"
-#include "rand.h"
-#include "token.h"
+#include "core/b64.h"
+#include "auth/jws.h"
+#include "core/rand.h"
+#include "auth/token.h"
 
 void
 token_policy_from_config(const struct config *cfg, struct token_policy *out)

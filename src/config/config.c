@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "jws.h"
-#include "parse.h"
-#include "secretbox.h"
+#include "config/config.h"
+#include "auth/jws.h"
+#include "core/parse.h"
+#include "auth/secretbox.h"
 
 enum key_type { KT_STRING, KT_PATH, KT_SECRET, KT_INT, KT_SIZE, KT_BOOL, KT_MODE, KT_LOGLEVEL, KT_JWTALG,
 	KT_RATE, KT_DURATION };

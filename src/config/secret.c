@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "secret.h"
+#include "config/secret.h"
 
 static bool
 credential_name_ok(const char *s)

@@ -1,5 +1,5 @@
 /* b64.c — see b64.h. */
-#include "b64.h"
+#include "core/b64.h"
 
 static const char alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

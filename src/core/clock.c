@@ -3,7 +3,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "clock.h"
+#include "core/clock.h"
 
 int64_t
 clock_mono_ms(void)

@@ -4,7 +4,7 @@
  */
 #include <stddef.h>
 
-#include "error.h"
+#include "core/error.h"
 
 #define ERR_STATUS(name, status, code, msg) status,
 #define ERR_CODE(name, status, code, msg) code,

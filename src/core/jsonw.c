@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "jsonw.h"
+#include "core/jsonw.h"
 
 void
 jw_init(struct jsonw *w, struct buf *out)

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "clock.h"
-#include "jsonw.h"
-#include "log.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/jsonw.h"
+#include "core/log.h"
 
 #define LINE_MAX_BYTES (64 * 1024)
 

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "clock.h"
-#include "rand.h"
+#include "core/clock.h"
+#include "core/rand.h"
 
 static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "zone.h"
+#include "core/zone.h"
 
 static bool
 name_ok(const char *s)

@@ -12,12 +12,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "app.h"
-#include "auth.h"
-#include "dispatch.h"
-#include "limiter.h"
-#include "parse.h"
-#include "router.h"
+#include "core/app.h"
+#include "auth/auth.h"
+#include "http/dispatch.h"
+#include "store/limiter.h"
+#include "core/parse.h"
+#include "http/router.h"
 
 static enum err
 read_body(struct request *rq, size_t cap)

@@ -11,7 +11,7 @@
 
 #include <fcgiapp.h>
 
-#include "fcgi.h"
+#include "http/fcgi.h"
 
 struct fcgi_conn {
 	FCGX_Request req;

@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "request.h"
+#include "http/request.h"
 
 static const char *const method_names[M__MAX] = {
 	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"

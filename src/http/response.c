@@ -7,8 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "clock.h"
-#include "response.h"
+#include "core/clock.h"
+#include "http/response.h"
 
 void
 resp_init(struct response *rs)

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "router.h"
+#include "http/router.h"
 
 /* Matches one pattern; returns true and fills params on success. */
 static bool

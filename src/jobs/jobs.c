@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
-#include "db.h"
-#include "jobs.h"
-#include "log.h"
-#include "rand.h"
+#include "core/app.h"
+#include "store/db.h"
+#include "jobs/jobs.h"
+#include "core/log.h"
+#include "core/rand.h"
 
 #define BACKOFF_BASE_S 30
 #define BACKOFF_MAX_S (6 * 3600)

@@ -5,12 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clock.h"
-#include "db.h"
-#include "http_client.h"
-#include "jwks_fetch.h"
-#include "jws.h"
-#include "log.h"
+#include "core/clock.h"
+#include "store/db.h"
+#include "outbound/http_client.h"
+#include "jobs/jwks_fetch.h"
+#include "auth/jws.h"
+#include "core/log.h"
 
 #define RETRY_AFTER_FAILURE_MS 30000
 

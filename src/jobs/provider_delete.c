@@ -6,11 +6,11 @@
  */
 #include <string.h>
 
-#include "app.h"
-#include "db.h"
-#include "jobs.h"
-#include "log.h"
-#include "provider.h"
+#include "core/app.h"
+#include "store/db.h"
+#include "jobs/jobs.h"
+#include "core/log.h"
+#include "platforms/provider.h"
 
 static const char *
 text(const json_t *o, const char *key)

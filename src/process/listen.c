@@ -12,9 +12,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "listen.h"
-#include "log.h"
-#include "parse.h"
+#include "process/listen.h"
+#include "core/log.h"
+#include "core/parse.h"
 
 #define SD_LISTEN_FDS_START 3
 

@@ -30,13 +30,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "listen.h"
-#include "log.h"
-#include "master.h"
-#include "responder.h"
-#include "scoreboard.h"
-#include "sdnotify.h"
+#include "core/clock.h"
+#include "process/listen.h"
+#include "core/log.h"
+#include "process/master.h"
+#include "process/responder.h"
+#include "process/scoreboard.h"
+#include "process/sdnotify.h"
 
 #define TICK_MS 250
 #define BACKOFF_FIRST_MS 100

@@ -17,19 +17,19 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "app.h"
-#include "clock.h"
-#include "db.h"
-#include "dispatch.h"
-#include "fcgi.h"
-#include "http_client.h"
-#include "idp.h"
-#include "log.h"
-#include "rand.h"
-#include "responder.h"
-#include "router.h"
-#include "secretbox.h"
-#include "limiter.h"
+#include "core/app.h"
+#include "core/clock.h"
+#include "store/db.h"
+#include "http/dispatch.h"
+#include "http/fcgi.h"
+#include "outbound/http_client.h"
+#include "auth/idp.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "process/responder.h"
+#include "http/router.h"
+#include "auth/secretbox.h"
+#include "store/limiter.h"
 
 #define ARENA_MAX (64 * 1024 * 1024)
 

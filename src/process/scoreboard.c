@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "clock.h"
-#include "scoreboard.h"
+#include "core/clock.h"
+#include "process/scoreboard.h"
 
 const int64_t sb_latency_bounds_us[SB_LAT_BUCKETS] = {
 	1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,

@@ -11,7 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "sdnotify.h"
+#include "process/sdnotify.h"
 
 static struct sockaddr_un addr;
 static socklen_t addr_len;

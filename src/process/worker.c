@@ -13,17 +13,17 @@
 #include <string.h>
 #include <time.h>
 
-#include "app.h"
-#include "arena.h"
-#include "clock.h"
-#include "db.h"
-#include "http_client.h"
-#include "jobs.h"
-#include "jwks_fetch.h"
-#include "limiter.h"
-#include "log.h"
-#include "secretbox.h"
-#include "worker.h"
+#include "core/app.h"
+#include "core/arena.h"
+#include "core/clock.h"
+#include "store/db.h"
+#include "outbound/http_client.h"
+#include "jobs/jobs.h"
+#include "jobs/jwks_fetch.h"
+#include "store/limiter.h"
+#include "core/log.h"
+#include "auth/secretbox.h"
+#include "process/worker.h"
 
 #define ARENA_MAX (8 * 1024 * 1024)
 #define IDLE_SLEEP_MS 1000

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "config.h"
+#include "config/config.h"
 
 static char dir[] = "/tmp/meetd-test-config-XXXXXX";
 

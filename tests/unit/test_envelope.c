@@ -7,8 +7,8 @@
 
 #include <jansson.h>
 
-#include "jsonw.h"
-#include "response.h"
+#include "core/jsonw.h"
+#include "http/response.h"
 
 static json_t *
 parse(const struct buf *b)

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "b64.h"
-#include "hmac.h"
-#include "jws.h"
+#include "core/b64.h"
+#include "auth/hmac.h"
+#include "auth/jws.h"
 
 /* --- the wrap: counts calls and records their lengths ------------------- */
 int __real_CRYPTO_memcmp(const void *a, const void *b, size_t n);

@@ -9,13 +9,13 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "clock.h"
-#include "config.h"
-#include "credentials.h"
-#include "meeting.h"
-#include "parse.h"
-#include "secretbox.h"
-#include "zone.h"
+#include "core/clock.h"
+#include "config/config.h"
+#include "domain/credentials.h"
+#include "domain/meeting.h"
+#include "core/parse.h"
+#include "auth/secretbox.h"
+#include "core/zone.h"
 
 static void
 state_machine(void **state)

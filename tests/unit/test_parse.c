@@ -6,12 +6,12 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "arena.h"
-#include "b64.h"
-#include "buf.h"
-#include "http_client.h"
-#include "parse.h"
-#include "rand.h"
+#include "core/arena.h"
+#include "core/b64.h"
+#include "core/buf.h"
+#include "outbound/http_client.h"
+#include "core/parse.h"
+#include "core/rand.h"
 
 static void
 integers(void **state)

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "router.h"
+#include "http/router.h"
 
 static enum err h(struct request *rq, struct response *rs) { (void)rq; (void)rs; return ERR_OK; }
 

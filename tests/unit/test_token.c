@@ -16,9 +16,9 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 
-#include "b64.h"
-#include "crypto.h"
-#include "token.h"
+#include "core/b64.h"
+#include "auth/crypto.h"
+#include "auth/token.h"
 
 #define NOW 1800000000
 

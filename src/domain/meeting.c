@@ -1,0 +1,221 @@
+/*
+ * meeting.c — the meeting model (see meeting.h).
+ *
+ * State machine (000): SCHEDULED → STARTED → ENDED, SCHEDULED → CANCELLED.
+ * Every other move is a 409 naming why: the table below is the whole rule.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/app.h"
+#include "domain/credentials.h"
+#include "store/db.h"
+#include "domain/meeting.h"
+#include "core/rand.h"
+
+static const char *const status_names[] = { "scheduled", "started", "ended", "cancelled" };
+static const char *const role_names[] = { "organizer", "co_host", "participant", "guest", "none" };
+
+/* allowed[action][status]: ERR_OK, or the error to answer */
+static const enum err allowed[][4] = {
+	[MA_START] = { ERR_OK, ERR_MEETING_ALREADY_ACTIVE, ERR_MEETING_ENDED, ERR_MEETING_CANCELLED },
+	[MA_END] = { ERR_MEETING_NOT_ACTIVE, ERR_OK, ERR_MEETING_ENDED, ERR_MEETING_CANCELLED },
+	[MA_CANCEL] = { ERR_OK, ERR_MEETING_ALREADY_ACTIVE, ERR_MEETING_ENDED, ERR_MEETING_CANCELLED },
+	[MA_EDIT] = { ERR_OK, ERR_OK, ERR_MEETING_ENDED, ERR_MEETING_CANCELLED },
+	[MA_RESCHEDULE] = { ERR_OK, ERR_MEETING_ALREADY_ACTIVE, ERR_MEETING_ENDED, ERR_MEETING_CANCELLED },
+	[MA_JOIN] = { ERR_OK, ERR_OK, ERR_MEETING_ENDED, ERR_MEETING_CANCELLED },
+};
+
+const char *
+meeting_status_name(enum meeting_status s)
+{
+	return (unsigned)s < 4 ? status_names[s] : "unknown";
+}
+
+const char *
+member_role_name(enum member_role r)
+{
+	return (unsigned)r <= ROLE_NONE ? role_names[r] : "none";
+}
+
+enum member_role
+member_role_parse(const char *s)
+{
+	int r;
+
+	for (r = 0; s != NULL && r < ROLE_NONE; r++)
+		if (strcmp(s, role_names[r]) == 0)
+			return (enum member_role)r;
+	return ROLE_NONE;
+}
+
+bool
+meeting_is_host(const struct meeting *m)
+{
+	return m->my_role == ROLE_ORGANIZER || m->my_role == ROLE_CO_HOST;
+}
+
+enum err
+meeting_allows(const struct meeting *m, enum meeting_action action)
+{
+	return allowed[action][m->status];
+}
+
+static enum meeting_status
+status_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; s != NULL && i < 4; i++)
+		if (strcmp(s, status_names[i]) == 0)
+			return (enum meeting_status)i;
+	return MS_ENDED;        /* unreachable with the schema's ENUM; the safest reading */
+}
+
+static struct blob
+blob_at(const struct db_rows *rows, size_t r, size_t c)
+{
+	struct blob b = { (const unsigned char *)db_cell(rows, r, c), rows->lens[r * rows->ncols + c] };
+
+	return b;
+}
+
+static int64_t
+i64_at(const struct db_rows *rows, size_t r, size_t c, int64_t if_null)
+{
+	const char *v = db_cell(rows, r, c);
+
+	return v != NULL ? strtoll(v, NULL, 10) : if_null;
+}
+
+void
+meeting_from_row(const struct db_rows *rows, size_t r, struct meeting *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->id = db_cell(rows, r, 0);
+	m->event_id = db_cell(rows, r, 1);
+	m->organizer_id = db_cell(rows, r, 2);
+	m->platform = db_cell(rows, r, 3);
+	m->platform_meeting_id = db_cell(rows, r, 4);
+	m->meeting_url = db_cell(rows, r, 5);
+	m->code = db_cell(rows, r, 6);
+	m->passcode_box = blob_at(rows, r, 7);
+	m->invite_box = blob_at(rows, r, 8);
+	m->dial_in_number = db_cell(rows, r, 9);
+	m->dial_in_password_box = blob_at(rows, r, 10);
+	m->host_key_box = blob_at(rows, r, 11);
+	m->title = db_cell(rows, r, 12);
+	m->description = db_cell(rows, r, 13);
+	m->scheduled_for = db_cell(rows, r, 14);
+	m->scheduled_for_db = db_cell(rows, r, 15);
+	m->duration = i64_at(rows, r, 16, 0);
+	m->timezone = db_cell(rows, r, 17);
+	m->participant_limit = i64_at(rows, r, 18, 0);
+	m->require_password = i64_at(rows, r, 19, 1) != 0;
+	m->waiting_room = i64_at(rows, r, 20, 1) != 0;
+	m->status = status_parse(db_cell(rows, r, 21));
+	m->started_at = db_cell(rows, r, 22);
+	m->ended_at = db_cell(rows, r, 23);
+	m->cancelled_at = db_cell(rows, r, 24);
+	m->created_at = db_cell(rows, r, 25);
+	m->updated_at = db_cell(rows, r, 26);
+	m->version = i64_at(rows, r, 27, 0);
+	m->my_role = member_role_parse(db_cell(rows, r, 28));
+	m->active_seconds = i64_at(rows, r, 29, -1);
+	m->host_url_box = blob_at(rows, r, 30);
+	m->remote_status = db_cell(rows, r, 31);
+	m->remote_age_s = i64_at(rows, r, 32, -1);
+	m->recording_url = db_cell(rows, r, 33);
+	m->remote_account = db_cell(rows, r, 34);
+	/* unset: native rooms admit guests, other platforms do not */
+	m->allow_guests = db_cell(rows, r, 35) != NULL ? strcmp(db_cell(rows, r, 35), "1") == 0 :
+	    strcmp(m->platform, "native") == 0;
+}
+
+enum err
+meeting_load(struct request *rq, struct db *db, const char *id, bool locked, struct meeting *m)
+{
+	enum err e = meeting_load_any(rq, db, id, locked, m);
+
+	if (e == ERR_OK && m->my_role == ROLE_NONE)
+		return ERR_MEETING_NOT_FOUND;
+	return e;
+}
+
+enum err
+meeting_load_any(struct request *rq, struct db *db, const char *id, bool locked, struct meeting *m)
+{
+	struct db_val p[2];
+	struct db_rows rows;
+	enum err e;
+
+	if (id == NULL || !ulid_valid(id))
+		return ERR_MEETING_NOT_FOUND;
+	p[0] = DB_STR(rq->who.subject);
+	p[1] = DB_STR(id);
+	e = db_exec(db, locked ? STMT_MEETING_GET_LOCKED : STMT_MEETING_GET, p, 2, rq->arena, &rows, 1, NULL);
+	if (e != ERR_OK)
+		return e;
+	if (rows.nrows != 1)
+		return ERR_MEETING_NOT_FOUND;
+	meeting_from_row(&rows, 0, m);
+	return ERR_OK;
+}
+
+enum err
+meeting_write(struct request *rq, struct jsonw *w, const struct meeting *m)
+{
+	const char *passcode = NULL, *token = NULL, *host_key = NULL, *dial_pw = NULL, *host_url = NULL;
+	enum err e;
+
+	if (meeting_is_host(m) &&
+	    ((e = cred_open(rq, m->id, "passcode", &m->passcode_box, &passcode)) != ERR_OK ||
+	    (e = cred_open(rq, m->id, "invite", &m->invite_box, &token)) != ERR_OK ||
+	    (e = cred_open(rq, m->id, "host_key", &m->host_key_box, &host_key)) != ERR_OK ||
+	    (e = cred_open(rq, m->id, "dial_in_password", &m->dial_in_password_box, &dial_pw)) != ERR_OK ||
+	    (e = cred_open(rq, m->id, "host_url", &m->host_url_box, &host_url)) != ERR_OK))
+		return e;
+	jw_obj_open(w);
+	jw_kstr(w, "id", m->id);
+	jw_kstr_or_null(w, "event_id", m->event_id);
+	jw_kstr(w, "organizer_id", m->organizer_id);
+	jw_kstr(w, "platform", m->platform);
+	jw_kstr_or_null(w, "meeting_code", m->code);
+	jw_kstr_or_null(w, "meeting_url", m->meeting_url);
+	jw_kstr_or_null(w, "platform_meeting_id", m->platform_meeting_id);
+	jw_kstr(w, "title", m->title);
+	jw_kstr_or_null(w, "description", m->description);
+	jw_kstr(w, "scheduled_for", m->scheduled_for);
+	jw_kint(w, "duration", m->duration);
+	jw_kstr(w, "timezone", m->timezone);
+	if (m->participant_limit > 0)
+		jw_kint(w, "participant_limit", m->participant_limit);
+	else
+		jw_knull(w, "participant_limit");
+	jw_kbool(w, "require_password", m->require_password);
+	jw_kbool(w, "waiting_room", m->waiting_room);
+	jw_kstr(w, "status", meeting_status_name(m->status));
+	jw_kstr_or_null(w, "started_at", m->started_at);
+	jw_kstr_or_null(w, "ended_at", m->ended_at);
+	jw_kstr_or_null(w, "cancelled_at", m->cancelled_at);
+	jw_kstr(w, "created_at", m->created_at);
+	jw_kstr(w, "updated_at", m->updated_at);
+	jw_kstr(w, "my_role", member_role_name(m->my_role));
+	jw_kstr_or_null(w, "dial_in_number", m->dial_in_number);
+	if (meeting_is_host(m)) {
+		jw_kstr_or_null(w, "passcode", passcode);
+		jw_kstr_or_null(w, "invitation_token", token);
+		if (token != NULL)
+			jw_kstr(w, "invitation_url", arena_printf(rq->arena, "%s/join/%s",
+			    rq->app->cfg->public_url, token));
+		else
+			jw_knull(w, "invitation_url");
+		jw_kstr_or_null(w, "host_key", host_key);
+		jw_kstr_or_null(w, "dial_in_password", dial_pw);
+		jw_kstr_or_null(w, "host_url", host_url);
+	}
+	jw_kstr_or_null(w, "platform_status", m->remote_status);
+	jw_kstr_or_null(w, "recording_url", m->recording_url);
+	jw_obj_close(w);
+	return ERR_OK;
+}
