@@ -118,6 +118,8 @@ identity_resolve(struct db *db, const struct identity_claims *c, struct arena *a
 	memset(out, 0, sizeof(*out));
 	if (c->issuer == NULL || c->subject == NULL)
 		return ERR_INVALID_TOKEN;
+	if (db == NULL)
+		return ERR_DB_UNAVAILABLE;
 	n = strlen(c->subject);
 	if (n == 0 || n > IDENTITY_SUBJECT_MAX || strlen(c->issuer) > IDENTITY_ISSUER_MAX)
 		return ERR_INVALID_TOKEN;
