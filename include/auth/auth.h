@@ -8,7 +8,7 @@
 #include "core/error.h"
 #include "http/request.h"
 
-/* Fills rq->who. ERR_AUTH_REQUIRED without credentials, ERR_INVALID_TOKEN
+/* Fills rq->ctx.who. ERR_AUTH_REQUIRED without credentials, ERR_INVALID_TOKEN
  * for bad ones, ERR_DB_UNAVAILABLE if an API key cannot be looked up. */
 enum err auth_authenticate(struct request *rq);
 

@@ -13,7 +13,7 @@
 #include "auth/crypto.h"
 #include "core/error.h"
 #include "domain/meeting.h"
-#include "http/request.h"
+#include "core/context.h"
 #include "auth/secretbox.h"
 
 #define CODE_LEN 11             /* abc-def-ghi */
@@ -31,13 +31,13 @@ void cred_invite_hash(const char *token, unsigned char out[SHA256_LEN]);
 
 /* Seals `plain` for meeting_id's column `what` ("passcode", "invite", ...).
  * ERR_NOT_CONFIGURED without a data key. */
-enum err cred_seal(struct request *rq, const char *meeting_id, const char *what,
+enum err cred_seal(struct ctx *c, const char *meeting_id, const char *what,
     const char *plain, unsigned char out[SEALED_MAX], size_t *outlen);
 /* Opens such a box into the arena; NULL box gives NULL. */
-enum err cred_open(struct request *rq, const char *meeting_id, const char *what,
+enum err cred_open(struct ctx *c, const char *meeting_id, const char *what,
     const struct blob *box, const char **plain);
 /* Constant-time comparison of a guess against a sealed secret. */
-enum err cred_check(struct request *rq, const char *meeting_id, const char *what,
+enum err cred_check(struct ctx *c, const char *meeting_id, const char *what,
     const struct blob *box, const char *guess, bool *match);
 
 #endif

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
-#include "http/request.h"
+#include "core/context.h"
 
 /* What the caller proves; exactly one of the two ways. Borrowed. */
 struct guest_request {
@@ -40,6 +40,6 @@ struct guest_grant {
  * MEETING_ENDED, MEETING_CANCELLED, INVALID_REQUEST (signed in with an
  * account), NOT_CONFIGURED (no signing key).
  */
-enum err guests_admit(struct request *rq, const struct guest_request *g, struct guest_grant *out);
+enum err guests_admit(struct ctx *c, const struct guest_request *g, struct guest_grant *out);
 
 #endif

@@ -9,7 +9,7 @@
 #define MEETD_JOURNAL_H
 
 #include "core/error.h"
-#include "http/request.h"
+#include "core/context.h"
 
 struct db;
 
@@ -17,7 +17,7 @@ struct db;
  * text (or NULL) for the audit row, never holding a secret. If event_type is
  * not NULL an outbox event {"event","meeting_id","data","timestamp"} is
  * written too, with `data` (JSON object text, NULL for {}). */
-enum err journal_record(struct request *rq, struct db *db, const char *meeting_id,
+enum err journal_record(struct ctx *c, struct db *db, const char *meeting_id,
     const char *action, const char *details, const char *event_type, const char *data);
 
 #endif

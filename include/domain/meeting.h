@@ -12,7 +12,7 @@
 
 #include "core/error.h"
 #include "core/jsonw.h"
-#include "http/request.h"
+#include "core/context.h"
 
 struct db;
 struct db_rows;
@@ -70,16 +70,16 @@ enum err meeting_allows(const struct meeting *m, enum meeting_action action);
 /* Loads meeting `id` as seen by the caller. A caller who is not a member
  * gets ERR_MEETING_NOT_FOUND, as for an id that does not exist. `locked`
  * reads it FOR UPDATE (inside a transaction). */
-enum err meeting_load(struct request *rq, struct db *db, const char *id, bool locked,
+enum err meeting_load(struct ctx *c, struct db *db, const char *id, bool locked,
     struct meeting *m);
 /* As meeting_load, but a non-member gets the meeting with ROLE_NONE (for
  * joining by passcode); the caller must not show it to them. */
-enum err meeting_load_any(struct request *rq, struct db *db, const char *id, bool locked,
+enum err meeting_load_any(struct ctx *c, struct db *db, const char *id, bool locked,
     struct meeting *m);
 /* Fills m from row r of a MEETING_COLS result. */
 void meeting_from_row(const struct db_rows *rows, size_t r, struct meeting *m);
 /* Writes the canonical meeting object. Hosts see passcode, invitation
  * token and URL, host key and dial-in password; others do not. */
-enum err meeting_write(struct request *rq, struct jsonw *w, const struct meeting *m);
+enum err meeting_write(struct ctx *c, struct jsonw *w, const struct meeting *m);
 
 #endif

@@ -1,7 +1,15 @@
 /*
- * meetings.h — what the meeting handlers share with the faces (faces map
- * names and shapes only; design §3): creating a meeting, listing a user's
- * meetings, joining one.
+ * meetings.h — the meeting use cases: create, update, start, end, cancel,
+ * status, credentials, members, audit and lists (meetings.c), and joining,
+ * leaving and the participant list (participants.c).
+ *
+ * Each takes a context (core/context.h) and typed input that its caller
+ * has already parsed and checked field by field; each write owns its one
+ * transaction, re-reads the meeting FOR UPDATE, checks the caller's role
+ * and the state table (meeting_allows), writes, and records its audit row
+ * and outbox event there. A platform's meeting is changed on the platform
+ * first, outside any transaction, then recorded. Nothing here knows HTTP:
+ * the canonical API, every face and the worker call the same functions.
  */
 #ifndef MEETD_MEETINGS_H
 #define MEETD_MEETINGS_H
@@ -10,14 +18,13 @@
 #include <stdint.h>
 
 #include "core/buf.h"
-#include "store/db.h"
+#include "core/context.h"
 #include "core/error.h"
-#include "store/idempotency.h"
 #include "core/rand.h"
-#include "http/request.h"
-#include "api/validate.h"
+#include "domain/meeting.h"
+#include "store/db.h"
 
-/* A meeting to create, validated. Strings are arena-owned. */
+/* A meeting to create, checked. Strings are arena-owned. */
 struct new_meeting {
 	const char *title, *description, *platform, *timezone, *event_id;
 	const char *remote_account;     /* on this user's connected account (002); NULL: the server's */
@@ -25,39 +32,82 @@ struct new_meeting {
 	bool require_password, waiting_room;
 };
 
-/* A created meeting: its id and its canonical JSON (caller frees data). */
-struct answer_out {
-	char id[ULID_LEN + 1];
-	struct buf data;
+/*
+ * Creates nm for the caller (its organizer): on a platform first when it is
+ * remote (provisioned, and compensated if meetd's own write then fails),
+ * with fresh native credentials, in one transaction with the organizer's
+ * membership, audit and event. *out receives the canonical JSON of the
+ * meeting as its organizer sees it (initialised here; the caller frees it),
+ * which is also handed to the context's outcome hook with 201.
+ */
+enum err meetings_create(struct ctx *c, const struct new_meeting *nm, char id[ULID_LEN + 1],
+    struct buf *out);
+/* The Wakeve spec's per-user-per-platform create limit; RATE_LIMITED with
+ * c->limit and c->retry_after_s filled when spent. */
+enum err meetings_charge_platform(struct ctx *c, const char *platform);
+
+/* A change of a meeting: each value applies when its flag is set. */
+struct meeting_changes {
+	bool set_title, set_description, set_start, set_duration, set_timezone, set_limit;
+	bool set_require_password, set_waiting_room;
+	const char *title, *description, *timezone;
+	int64_t start_ms, duration, participant_limit;
+	bool require_password, waiting_room;
 };
 
-/* Which face's create body to read: 001's full one, or 004's room
- * (title required, the rest optional, native only). Every bad field is
- * listed at once (ERR_VALIDATION_FAILED). */
-enum create_face { CREATE_V1, CREATE_ROOM_004 };
-enum err meetings_parse_create(struct request *rq, enum create_face face, struct new_meeting *nm);
-enum err meetings_create(struct request *rq, const struct new_meeting *nm, struct idem *idem,
-    struct answer_out *out);
-enum err meetings_charge_platform(struct request *rq, const char *platform);
-/* For faces whose answer has another shape than 001's: charges the
- * platform limit, creates through meetings_create (no Idempotency-Key
- * replay) and loads the new meeting into m as its organizer sees it. */
-enum err meetings_create_for_face(struct request *rq, const struct new_meeting *nm, struct meeting *m);
-/* A meeting's start (ISO-8601 with an offset; not in the past beyond a
- * five-minute grace; within ten years) and IANA zone, for faces that
- * name them differently: failures recorded under the given names. */
-void meetings_check_when(struct request *rq, const char *start_name, const struct field_value *start,
-    const char *zone_name, const struct field_value *zone, int64_t *start_ms);
+/* Applies ch (hosts only; the time only before the meeting starts); *out
+ * receives the meeting's canonical JSON (initialised here; caller frees). */
+enum err meetings_update(struct ctx *c, const char *id, const struct meeting_changes *ch,
+    struct buf *out);
 
-/* The caller's meetings, MEETING_COLS rows (meeting_from_row). NULL filter
- * fields match anything; times are DATETIME text. */
+/* The result of start, end or cancel: one clock reading for the row and
+ * the answer. `meeting` (cancel only) is the canonical JSON (caller frees). */
+struct transition {
+	const char *meeting_id, *by, *at;
+	int64_t duration_minutes;       /* end: time it was running, rounded */
+	struct buf meeting;
+};
+/* action is MA_START, MA_END or MA_CANCEL. Hosts only; the state table
+ * decides; a platform's meeting is ended or cancelled there first. */
+enum err meetings_transition(struct ctx *c, const char *id, enum meeting_action action,
+    struct transition *out);
+
+/* The Goravel status view. refresh: read the platform's status now rather
+ * than from the five-minute cache. */
+struct meeting_status_view {
+	struct meeting m;
+	int64_t attendance_count, active_participants;
+};
+enum err meetings_status(struct ctx *c, const char *id, bool refresh, struct meeting_status_view *out);
+
+/* Draws a new invitation token (invite) or passcode; hosts only. *out: the
+ * canonical JSON (initialised here; caller frees). */
+enum err meetings_regenerate(struct ctx *c, const char *id, bool invite, struct buf *out);
+
+/* Sets user_id's role in the meeting, or removes the member (role NULL);
+ * the organizer only. A removed guest is disabled: it stays out. */
+enum err meetings_set_member(struct ctx *c, const char *id, const char *user_id, const char *role);
+
+/* One audit row. */
+struct audit_entry {
+	int64_t id;
+	const char *action, *actor_id, *client_addr, *request_id, *details, *created_at;
+};
+/* The organizer's view of the audit log, newest first, before row `before`. */
+enum err meetings_audit(struct ctx *c, const char *id, int64_t before, int64_t limit,
+    struct audit_entry **out, size_t *n);
+
+/* The caller's meetings. NULL filter fields match anything; times are
+ * DATETIME text. */
 struct list_filter {
 	const char *status, *platform, *role;
 	const char *from, *to;          /* [from, to) on scheduled_for */
 	const char *after_ts, *after_id;/* keyset cursor */
 	int64_t limit;
 };
-enum err meetings_list(struct request *rq, const struct list_filter *f, struct db_rows *rows);
+enum err meetings_list(struct ctx *c, const struct list_filter *f, struct meeting **out, size_t *n);
+
+/* --- participants.c -------------------------------------------------------- */
 
 /* How a caller proves the right to join. */
 struct join_request {
@@ -76,22 +126,34 @@ struct joined {
 
 /* Joins meeting `id`. `unknown` is the error for an unknown meeting or
  * wrong credentials (the same for both, so neither is an oracle). */
-enum err meetings_join(struct request *rq, const char *id, struct join_request *j,
+enum err meetings_join(struct ctx *c, const char *id, struct join_request *j,
     enum err unknown, struct joined *out);
 /* Finds a meeting by code and checks the passcode (counting failures);
  * ERR_INVALID_MEETING_CREDENTIALS for either a wrong code or passcode. */
-enum err meetings_check_code(struct request *rq, const char *code, const char *passcode,
+enum err meetings_check_code(struct ctx *c, const char *code, const char *passcode,
     const char **meeting_id);
+/* Closes the caller's open session. */
+struct left {
+	const char *meeting_id, *left_at;
+	int64_t duration_minutes;       /* how long the session lasted, rounded */
+};
+enum err meetings_leave(struct ctx *c, const char *id, struct left *out);
 
-/* What an invitation token shows (004). Strings are arena-owned. */
+/* One participant session as the list shows it. */
+struct participant {
+	const char *participant_id, *user_id, *user_name, *role, *status;
+	bool is_muted, is_video_enabled, is_screen_sharing, is_hand_raised;
+	const char *joined_at, *left_at, *device_type;
+};
+/* The meeting's participants (members of the meeting only). */
+enum err meetings_participants(struct ctx *c, const char *id, struct participant **out, size_t *n);
+
+/* What an invitation token shows. Strings are arena-owned. */
 struct invitation {
 	const char *meeting_id, *code, *title, *passcode, *host_id, *host_name;
 	const char *scheduled_for, *timezone, *status, *created_at;
 	int64_t duration;
 };
-enum err meetings_invitation(struct request *rq, const char *token, struct invitation *out);
-
-/* Strict "limit" query value in 1..max. */
-enum err parse_limit(const char *s, int64_t max, int64_t *out);
+enum err meetings_invitation(struct ctx *c, const char *token, struct invitation *out);
 
 #endif

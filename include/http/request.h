@@ -16,32 +16,12 @@
 #include <jansson.h>
 
 #include "core/arena.h"
+#include "core/context.h"
 #include "core/error.h"
 
 enum http_method { M_GET, M_HEAD, M_POST, M_PUT, M_PATCH, M_DELETE, M_OPTIONS, M__MAX };
 
 #define ROUTE_MAX_PARAMS 4
-#define ERRINFO_MAX_FIELDS 16
-
-enum principal_kind { PRINCIPAL_NONE, PRINCIPAL_JWT, PRINCIPAL_API_KEY };
-
-/* Who is calling, once authenticated. Strings are arena-owned. */
-struct principal {
-	enum principal_kind kind;
-	const char *subject;    /* meetd's user id (ULID) */
-	const char *token_subject; /* the JWT's own `sub`, for logs; NULL for an API key */
-	const char *role;       /* "user" or "admin" */
-	const char *key_id;     /* API key id, for PRINCIPAL_API_KEY */
-	bool guest;             /* a guest: may act in one meeting alone */
-	const char *guest_meeting_id;
-};
-
-/* A rate-limit decision as the response headers report it. */
-struct limit_info {
-	bool applied;
-	int64_t limit, remaining, reset_epoch_s, retry_after_s, window_s;
-};
-
 /* Which system's clients a route answers: meetd's canonical API, or the
  * face of one source system (docs/sources.md). Errors keep meetd's envelope
  * on every face and add the key that system's clients read. */
@@ -52,17 +32,6 @@ enum face {
 	FACE_003,       /* Dheya sessions: adds "success": false */
 	FACE_004,       /* FastAPI rooms: adds "detail" */
 	FACE__MAX
-};
-
-/* Why a request failed, beyond the error code: the envelope's message and
- * its `details` object (field → reason). */
-struct errinfo {
-	const struct limit_info *limit; /* RATE_LIMIT_EXCEEDED: details {limit, window, reset_at} */
-	enum face face;                 /* the route's face, for its clients' extra key */
-	const char *message;
-	size_t nfields;
-	const char *field[ERRINFO_MAX_FIELDS];
-	const char *reason[ERRINFO_MAX_FIELDS];
 };
 
 /* Source of the request body (FastCGI stdin in production). */
@@ -84,8 +53,9 @@ struct route;
 
 
 struct request {
-	struct arena *arena;
-	struct app *app;                /* borrowed: services of this process */
+	/* the operation's context: services, arena, caller, failure details;
+	 * handlers pass &rq->ctx to the domain */
+	struct ctx ctx;
 	enum http_method method;        /* M__MAX: a method we do not know */
 	const char *method_name;
 	const char *path;               /* raw path, without the query */
@@ -105,10 +75,7 @@ struct request {
 	const char *body;
 	size_t body_len;
 	json_t *json;                   /* parsed body or NULL; owned */
-	struct principal who;
-	struct errinfo err;
-	struct limit_info limit;        /* the route's limiter decision, for headers */
-	int64_t retry_after_s;          /* for a 429: Retry-After */
+	enum face face;                 /* the route's face, for its clients' error keys */
 };
 
 /* Parses a method name; M__MAX if unknown. */

@@ -46,7 +46,7 @@ struct jsonw *resp_json(struct response *rs, int status);
 /* Starts a non-JSON body (e.g. Prometheus text); write into rs->body. */
 struct buf *resp_raw(struct response *rs, int status, const char *content_type);
 /* Replaces whatever was written with the error envelope for e. */
-void resp_error(struct response *rs, enum err e, const struct errinfo *info);
+void resp_error(struct response *rs, enum err e, const struct errinfo *info, enum face face);
 /* Closes an open envelope (adds the timestamp). Idempotent. */
 void resp_finish(struct response *rs);
 

@@ -16,7 +16,7 @@
 
 #include <jansson.h>
 
-#include "http/request.h"
+#include "core/context.h"
 
 #define JOB_MAX_ATTEMPTS 12
 #define JOB_LEASE_S 300         /* a claimed job is another worker's after this */
@@ -31,7 +31,7 @@ struct job {
 
 struct job_kind {
 	const char *name;
-	enum err (*run)(struct request *rq, struct job *j);
+	enum err (*run)(struct ctx *c, struct job *j);
 };
 
 /* Every kind a worker runs; NULL-terminated. */
@@ -39,9 +39,9 @@ extern const struct job_kind *const job_kinds[];
 extern const struct job_kind job_provider_delete;
 
 /* Claims the next due job (or one whose lease ran out), runs it and
- * records the outcome. *ran says whether there was one. rq gives the
- * arena and services (rq->app); its arena is reset by the caller. */
-enum err jobs_run_next(struct request *rq, bool *ran);
+ * records the outcome. *ran says whether there was one. c gives the
+ * arena and services (c->app); its arena is reset by the caller. */
+enum err jobs_run_next(struct ctx *c, bool *ran);
 
 /* Seconds before attempt n+1 after n failures: 30 s doubling, at most
  * six hours, with full jitter over the upper half. */

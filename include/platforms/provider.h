@@ -17,7 +17,7 @@
 
 #include "config/config.h"
 #include "core/error.h"
-#include "http/request.h"
+#include "core/context.h"
 
 /* What a platform really supports (GET /api/v1/platforms). */
 enum provider_cap {
@@ -59,7 +59,7 @@ struct remote_meeting {
 /* Whose account a call runs under: the server's (NULL) or a user's own
  * connected account (002's per-user Zoom OAuth). */
 struct provider_ctx {
-	struct request *rq;             /* arena, app (cfg, db, box, http), caller */
+	struct ctx *ctx;                /* arena, app (cfg, db, box, http), caller */
 	const char *acting_user;
 };
 

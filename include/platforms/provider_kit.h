@@ -22,7 +22,7 @@ json_t *provider_body_json(const struct http_result *res);
 
 /* o[key] as a non-empty string (an integer is written as text), copied to
  * the request's arena; NULL if absent. */
-const char *provider_json_text(struct request *rq, const json_t *o, const char *key);
+const char *provider_json_text(struct ctx *c, const json_t *o, const char *key);
 
 /* Bytes of s that fit in max without cutting a UTF-8 character in half. */
 size_t utf8_cut(const char *s, size_t max);
@@ -44,7 +44,7 @@ enum err provider_read_answer(struct provider_ctx *c, const struct http_result *
  * 401 → PLATFORM_AUTH_FAILED with auth_message; anything else →
  * PLATFORM_ERROR "<label> could not <doing>: <detail>". detail is the
  * platform's own words (never a secret: platforms do not echo them). */
-enum err provider_refusal(struct request *rq, const struct http_result *res, const char *label,
+enum err provider_refusal(struct ctx *c, const struct http_result *res, const char *label,
     const char *auth_message, const char *doing, const char *detail);
 
 /* Whether a create that failed with e may still have happened remotely:

@@ -55,7 +55,7 @@ validate_body(struct request *rq, const struct field_spec *specs, size_t n,
 		for (i = 0; i < n && strcmp(specs[i].name, key) != 0; i++)
 			;
 		if (i == n) {
-			const char *k = arena_strdup(rq->arena, key);
+			const char *k = arena_strdup(rq->ctx.arena, key);
 			request_field_error(rq, k != NULL ? k : "?", "unknown field");
 			bad = true;
 		}
@@ -92,7 +92,7 @@ validate_body(struct request *rq, const struct field_spec *specs, size_t n,
 				request_field_error(rq, f->name, "must not be blank");
 				bad = true;
 			} else if ((int64_t)chars < f->min || (int64_t)chars > f->max) {
-				request_field_error(rq, f->name, arena_printf(rq->arena,
+				request_field_error(rq, f->name, arena_printf(rq->ctx.arena,
 				    "must be %lld to %lld characters long", (long long)f->min, (long long)f->max));
 				bad = true;
 			}
@@ -101,7 +101,7 @@ validate_body(struct request *rq, const struct field_spec *specs, size_t n,
 		case FT_INTEGER:
 			if (!json_is_integer(v) || json_integer_value(v) < f->min ||
 			    json_integer_value(v) > f->max) {
-				request_field_error(rq, f->name, arena_printf(rq->arena,
+				request_field_error(rq, f->name, arena_printf(rq->ctx.arena,
 				    "must be an integer from %lld to %lld", (long long)f->min, (long long)f->max));
 				bad = true;
 				continue;
@@ -127,8 +127,8 @@ validate_failed(const struct request *rq, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < rq->err.nfields; i++)
-		if (strcmp(rq->err.field[i], name) == 0)
+	for (i = 0; i < rq->ctx.err.nfields; i++)
+		if (strcmp(rq->ctx.err.field[i], name) == 0)
 			return true;
 	return false;
 }
@@ -136,5 +136,5 @@ validate_failed(const struct request *rq, const char *name)
 char *
 validate_dup(struct request *rq, const struct field_value *v)
 {
-	return v->present ? arena_strndup(rq->arena, v->s, v->len) : NULL;
+	return v->present ? arena_strndup(rq->ctx.arena, v->s, v->len) : NULL;
 }

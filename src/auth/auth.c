@@ -28,20 +28,20 @@ api_key(struct request *rq, const char *text)
 	if (!apikey_parse(text, &key))
 		return ERR_INVALID_TOKEN;
 	v = DB_STR(key.prefix);
-	if ((e = db_exec(rq->app->db, STMT_APIKEY_BY_PREFIX, &v, 1, rq->arena, &rows, 1, NULL)) != ERR_OK)
+	if ((e = db_exec(rq->ctx.app->db, STMT_APIKEY_BY_PREFIX, &v, 1, rq->ctx.arena, &rows, 1, NULL)) != ERR_OK)
 		return e;
 	if (rows.nrows != 1 || rows.lens[2] != SHA256_LEN ||
 	    !crypto_equal(db_cell(&rows, 0, 2), key.hash, SHA256_LEN))
 		return ERR_INVALID_TOKEN;
 	if (strcmp(db_cell(&rows, 0, 4), "1") == 0)
 		return ERR_ACCOUNT_DISABLED;
-	rq->who.kind = PRINCIPAL_API_KEY;
-	rq->who.key_id = db_cell(&rows, 0, 0);
-	rq->who.subject = db_cell(&rows, 0, 1);
-	rq->who.role = strcmp(db_cell(&rows, 0, 3), "admin") == 0 ? "admin" : "user";
-	v = DB_STR(rq->who.key_id);
+	rq->ctx.who.kind = PRINCIPAL_API_KEY;
+	rq->ctx.who.key_id = db_cell(&rows, 0, 0);
+	rq->ctx.who.subject = db_cell(&rows, 0, 1);
+	rq->ctx.who.role = strcmp(db_cell(&rows, 0, 3), "admin") == 0 ? "admin" : "user";
+	v = DB_STR(rq->ctx.who.key_id);
 	/* best effort: a failed touch must not fail the request */
-	db_exec(rq->app->db, STMT_APIKEY_TOUCH, &v, 1, rq->arena, NULL, 0, NULL);
+	db_exec(rq->ctx.app->db, STMT_APIKEY_TOUCH, &v, 1, rq->ctx.arena, NULL, 0, NULL);
 	return ERR_OK;
 }
 
@@ -63,7 +63,7 @@ auth_authenticate(struct request *rq)
 		tok++;
 	if (apikey_looks_like(tok))
 		return api_key(rq, tok);
-	if ((e = idp_verify(rq->app, tok, rq->arena, &claims)) != ERR_OK)
+	if ((e = idp_verify(rq->ctx.app, tok, rq->ctx.arena, &claims)) != ERR_OK)
 		return e;
 	/* meetd's own tokens name their subjects under one issuer whatever
 	 * auth.jwt_issuer says, so changing it later keeps every account */
@@ -72,7 +72,7 @@ auth_authenticate(struct request *rq)
 	ic.name = claims.name;
 	ic.email = claims.email;
 	ic.email_verified = claims.email_verified;
-	if ((e = identity_resolve(rq->app->db, &ic, rq->arena, &user)) != ERR_OK)
+	if ((e = identity_resolve(rq->ctx.app->db, &ic, rq->ctx.arena, &user)) != ERR_OK)
 		return e;
 	if (user.disabled)
 		return request_fail(rq, ERR_ACCOUNT_DISABLED, user.guest ?
@@ -80,14 +80,14 @@ auth_authenticate(struct request *rq)
 	/* signed out everywhere: tokens issued before that moment are void */
 	if (user.tokens_valid_after > 0 && claims.iat < user.tokens_valid_after)
 		return ERR_INVALID_TOKEN;
-	rq->who.kind = PRINCIPAL_JWT;
-	rq->who.guest = user.guest;
-	rq->who.guest_meeting_id = user.guest_meeting_id;
-	rq->who.subject = user.id;
-	rq->who.token_subject = claims.sub;
+	rq->ctx.who.kind = PRINCIPAL_JWT;
+	rq->ctx.who.guest = user.guest;
+	rq->ctx.who.guest_meeting_id = user.guest_meeting_id;
+	rq->ctx.who.subject = user.id;
+	rq->ctx.who.token_subject = claims.sub;
 	/* only meetd's own tokens carry a role meetd vouches for; an account
 	 * made admin in the database is admin with any token */
-	rq->who.role = strcmp(user.role, "admin") == 0 ||
+	rq->ctx.who.role = strcmp(user.role, "admin") == 0 ||
 	    (claims.local && claims.role != NULL && strcmp(claims.role, "admin") == 0) ? "admin" : "user";
 	return ERR_OK;
 }

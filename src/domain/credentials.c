@@ -94,27 +94,27 @@ cred_invite_hash(const char *token, unsigned char out[SHA256_LEN])
 }
 
 static char *
-aad(struct request *rq, const char *meeting_id, const char *what)
+aad(struct ctx *c, const char *meeting_id, const char *what)
 {
-	return arena_printf(rq->arena, "meetings.%s:%s", what, meeting_id);
+	return arena_printf(c->arena, "meetings.%s:%s", what, meeting_id);
 }
 
 enum err
-cred_seal(struct request *rq, const char *meeting_id, const char *what,
+cred_seal(struct ctx *c, const char *meeting_id, const char *what,
     const char *plain, unsigned char out[SEALED_MAX], size_t *outlen)
 {
 	const char *ad;
 
-	if (rq->app->box == NULL)
-		return request_fail(rq, ERR_NOT_CONFIGURED,
+	if (c->app->box == NULL)
+		return ctx_fail(c, ERR_NOT_CONFIGURED,
 		    "Meetings need a data key for secrets at rest: set secrets.key_file");
-	if ((ad = aad(rq, meeting_id, what)) == NULL)
+	if ((ad = aad(c, meeting_id, what)) == NULL)
 		return ERR_NOMEM;
-	return secretbox_seal(rq->app->box, ad, plain, strlen(plain), out, SEALED_MAX, outlen);
+	return secretbox_seal(c->app->box, ad, plain, strlen(plain), out, SEALED_MAX, outlen);
 }
 
 enum err
-cred_open(struct request *rq, const char *meeting_id, const char *what,
+cred_open(struct ctx *c, const char *meeting_id, const char *what,
     const struct blob *box, const char **plain)
 {
 	const char *ad;
@@ -124,19 +124,19 @@ cred_open(struct request *rq, const char *meeting_id, const char *what,
 	*plain = NULL;
 	if (box->p == NULL)
 		return ERR_OK;
-	if (rq->app->box == NULL)
-		return request_fail(rq, ERR_NOT_CONFIGURED,
+	if (c->app->box == NULL)
+		return ctx_fail(c, ERR_NOT_CONFIGURED,
 		    "Meetings need a data key for secrets at rest: set secrets.key_file");
-	if ((ad = aad(rq, meeting_id, what)) == NULL || (out = arena_alloc(rq->arena, box->n)) == NULL)
+	if ((ad = aad(c, meeting_id, what)) == NULL || (out = arena_alloc(c->arena, box->n)) == NULL)
 		return ERR_NOMEM;
-	if (secretbox_open(rq->app->box, ad, box->p, box->n, out, box->n, &len) != ERR_OK)
+	if (secretbox_open(c->app->box, ad, box->p, box->n, out, box->n, &len) != ERR_OK)
 		return ERR_INTERNAL;
 	*plain = out;
 	return ERR_OK;
 }
 
 enum err
-cred_check(struct request *rq, const char *meeting_id, const char *what,
+cred_check(struct ctx *c, const char *meeting_id, const char *what,
     const struct blob *box, const char *guess, bool *match)
 {
 	const char *secret;
@@ -144,7 +144,7 @@ cred_check(struct request *rq, const char *meeting_id, const char *what,
 	enum err e;
 
 	*match = false;
-	if ((e = cred_open(rq, meeting_id, what, box, &secret)) != ERR_OK || secret == NULL)
+	if ((e = cred_open(c, meeting_id, what, box, &secret)) != ERR_OK || secret == NULL)
 		return e;
 	n = strlen(secret);
 	/* the length of a passcode is public (6 digits); the digits are not */

@@ -24,7 +24,7 @@
 #include "domain/users.h"
 
 struct admit_tx {
-	struct request *rq;
+	struct ctx *c;
 	const char *meeting_id;
 	const char *display_name;
 	bool reuse;
@@ -35,7 +35,7 @@ static enum err
 admit_in_tx(struct db *db, void *ctx)
 {
 	struct admit_tx *t = ctx;
-	struct request *rq = t->rq;
+	struct ctx *c = t->c;
 	struct db_val p[2];
 	struct jsonw w;
 	struct buf data;
@@ -48,15 +48,15 @@ admit_in_tx(struct db *db, void *ctx)
 		struct db_val n[7] = { DB_I64(1), DB_STR(t->display_name), DB_I64(0), DB_NULL,
 		    DB_I64(0), DB_NULL, DB_STR(t->id) };
 
-		if ((e = db_exec(db, STMT_USERS_UPDATE_PROFILE, n, 7, rq->arena, NULL, 0, NULL)) != ERR_OK)
+		if ((e = db_exec(db, STMT_USERS_UPDATE_PROFILE, n, 7, c->arena, NULL, 0, NULL)) != ERR_OK)
 			return e;
 	}
 	p[0] = DB_STR(t->id);
 	p[1] = DB_STR(t->meeting_id);
-	if ((e = db_exec(db, STMT_MEMBER_ADD_GUEST, p, 2, rq->arena, NULL, 0, NULL)) != ERR_OK)
+	if ((e = db_exec(db, STMT_MEMBER_ADD_GUEST, p, 2, c->arena, NULL, 0, NULL)) != ERR_OK)
 		return e;
 	/* the audit names the guest as its actor */
-	rq->who.subject = t->id;
+	c->who.subject = t->id;
 	buf_init(&data, 1024);
 	jw_init(&w, &data);
 	jw_obj_open(&w);
@@ -64,7 +64,7 @@ admit_in_tx(struct db *db, void *ctx)
 	jw_kstr(&w, "display_name", t->display_name);
 	jw_kbool(&w, "returning", t->reuse);
 	jw_obj_close(&w);
-	e = data.failed ? ERR_NOMEM : journal_record(rq, db, t->meeting_id, "guest.admitted",
+	e = data.failed ? ERR_NOMEM : journal_record(c, db, t->meeting_id, "guest.admitted",
 	    buf_cstr(&data), NULL, NULL);
 	buf_free(&data);
 	return e;
@@ -72,55 +72,55 @@ admit_in_tx(struct db *db, void *ctx)
 
 /* The meeting the proof names, or the error its absence answers with. */
 static enum err
-proven_meeting(struct request *rq, const struct guest_request *g, const char **id)
+proven_meeting(struct ctx *c, const struct guest_request *g, const char **id)
 {
 	struct invitation inv;
 	enum err e;
 
 	if (g->invitation_token != NULL) {
-		if ((e = meetings_invitation(rq, g->invitation_token, &inv)) != ERR_OK)
+		if ((e = meetings_invitation(c, g->invitation_token, &inv)) != ERR_OK)
 			return e;
 		*id = inv.meeting_id;
 		return ERR_OK;
 	}
-	return meetings_check_code(rq, g->meeting_code, g->passcode, id);
+	return meetings_check_code(c, g->meeting_code, g->passcode, id);
 }
 
 enum err
-guests_admit(struct request *rq, const struct guest_request *g, struct guest_grant *out)
+guests_admit(struct ctx *c, const struct guest_request *g, struct guest_grant *out)
 {
-	const struct config *cfg = rq->app->cfg;
-	struct admit_tx t = { .rq = rq, .display_name = g->display_name };
+	const struct config *cfg = c->app->cfg;
+	struct admit_tx t = { .c = c, .display_name = g->display_name };
 	struct token_policy policy;
 	struct meeting m;
 	int64_t now = (int64_t)time(NULL);
 	enum err e;
 
 	memset(out, 0, sizeof(*out));
-	if (rq->who.kind != PRINCIPAL_NONE && !rq->who.guest)
-		return request_fail(rq, ERR_INVALID_REQUEST,
+	if (c->who.kind != PRINCIPAL_NONE && !c->who.guest)
+		return ctx_fail(c, ERR_INVALID_REQUEST,
 		    "You are signed in: join the meeting with your own account");
 	token_policy_from_config(cfg, &policy);
 	if (policy.sign_key == NULL)
-		return request_fail(rq, ERR_NOT_CONFIGURED, "Guest tokens need auth.jwt_signing_key_file");
-	if ((e = proven_meeting(rq, g, &t.meeting_id)) != ERR_OK)
+		return ctx_fail(c, ERR_NOT_CONFIGURED, "Guest tokens need auth.jwt_signing_key_file");
+	if ((e = proven_meeting(c, g, &t.meeting_id)) != ERR_OK)
 		return e;
-	if ((e = meeting_load_any(rq, rq->app->db, t.meeting_id, false, &m)) != ERR_OK)
+	if ((e = meeting_load_any(c, c->app->db, t.meeting_id, false, &m)) != ERR_OK)
 		return e;
 	if (!m.allow_guests)
 		return ERR_GUESTS_NOT_ALLOWED;
 	if ((e = meeting_allows(&m, MA_JOIN)) != ERR_OK)
 		return e;
 	/* a guest of this very meeting asking again keeps who it is */
-	t.reuse = rq->who.guest && rq->who.guest_meeting_id != NULL &&
-	    strcmp(rq->who.guest_meeting_id, m.id) == 0;
+	t.reuse = c->who.guest && c->who.guest_meeting_id != NULL &&
+	    strcmp(c->who.guest_meeting_id, m.id) == 0;
 	if (t.reuse)
-		memcpy(t.id, rq->who.subject, ULID_LEN + 1);
-	if ((e = db_tx(rq->app->db, admit_in_tx, &t)) != ERR_OK)
+		memcpy(t.id, c->who.subject, ULID_LEN + 1);
+	if ((e = db_tx(c->app->db, admit_in_tx, &t)) != ERR_OK)
 		return e;
 	if ((e = token_issue(&policy, t.id, "user", now, cfg->token_ttl, &out->token)) != ERR_OK)
 		return e;
-	out->user_id = arena_strdup(rq->arena, t.id);
+	out->user_id = arena_strdup(c->arena, t.id);
 	out->display_name = g->display_name;
 	out->meeting_id = m.id;
 	out->meeting_title = m.title;

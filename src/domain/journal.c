@@ -12,10 +12,10 @@
 #include "core/rand.h"
 
 enum err
-journal_record(struct request *rq, struct db *db, const char *meeting_id,
+journal_record(struct ctx *c, struct db *db, const char *meeting_id,
     const char *action, const char *details, const char *event_type, const char *data)
 {
-	const char *actor = rq->who.subject != NULL ? rq->who.subject : "";
+	const char *actor = c->who.subject != NULL ? c->who.subject : "";
 	struct db_val p[6];
 	char id[ULID_LEN + 1], ts[CLOCK_ISO_LEN];
 	struct jsonw w;
@@ -25,8 +25,8 @@ journal_record(struct request *rq, struct db *db, const char *meeting_id,
 	p[0] = DB_STR(meeting_id);
 	p[1] = DB_STR(actor);
 	p[2] = DB_STR(action);
-	p[3] = DB_STR(rq->remote_addr);
-	p[4] = DB_STR(rq->request_id);
+	p[3] = DB_STR(c->client_addr);
+	p[4] = DB_STR(c->request_id);
 	p[5] = DB_STR(details);
 	if ((e = db_exec(db, STMT_AUDIT_INSERT, p, 6, NULL, NULL, 0, NULL)) != ERR_OK || event_type == NULL)
 		return e;

@@ -133,9 +133,9 @@ meeting_from_row(const struct db_rows *rows, size_t r, struct meeting *m)
 }
 
 enum err
-meeting_load(struct request *rq, struct db *db, const char *id, bool locked, struct meeting *m)
+meeting_load(struct ctx *c, struct db *db, const char *id, bool locked, struct meeting *m)
 {
-	enum err e = meeting_load_any(rq, db, id, locked, m);
+	enum err e = meeting_load_any(c, db, id, locked, m);
 
 	if (e == ERR_OK && m->my_role == ROLE_NONE)
 		return ERR_MEETING_NOT_FOUND;
@@ -143,7 +143,7 @@ meeting_load(struct request *rq, struct db *db, const char *id, bool locked, str
 }
 
 enum err
-meeting_load_any(struct request *rq, struct db *db, const char *id, bool locked, struct meeting *m)
+meeting_load_any(struct ctx *c, struct db *db, const char *id, bool locked, struct meeting *m)
 {
 	struct db_val p[2];
 	struct db_rows rows;
@@ -151,9 +151,9 @@ meeting_load_any(struct request *rq, struct db *db, const char *id, bool locked,
 
 	if (id == NULL || !ulid_valid(id))
 		return ERR_MEETING_NOT_FOUND;
-	p[0] = DB_STR(rq->who.subject);
+	p[0] = DB_STR(c->who.subject);
 	p[1] = DB_STR(id);
-	e = db_exec(db, locked ? STMT_MEETING_GET_LOCKED : STMT_MEETING_GET, p, 2, rq->arena, &rows, 1, NULL);
+	e = db_exec(db, locked ? STMT_MEETING_GET_LOCKED : STMT_MEETING_GET, p, 2, c->arena, &rows, 1, NULL);
 	if (e != ERR_OK)
 		return e;
 	if (rows.nrows != 1)
@@ -163,17 +163,17 @@ meeting_load_any(struct request *rq, struct db *db, const char *id, bool locked,
 }
 
 enum err
-meeting_write(struct request *rq, struct jsonw *w, const struct meeting *m)
+meeting_write(struct ctx *c, struct jsonw *w, const struct meeting *m)
 {
 	const char *passcode = NULL, *token = NULL, *host_key = NULL, *dial_pw = NULL, *host_url = NULL;
 	enum err e;
 
 	if (meeting_is_host(m) &&
-	    ((e = cred_open(rq, m->id, "passcode", &m->passcode_box, &passcode)) != ERR_OK ||
-	    (e = cred_open(rq, m->id, "invite", &m->invite_box, &token)) != ERR_OK ||
-	    (e = cred_open(rq, m->id, "host_key", &m->host_key_box, &host_key)) != ERR_OK ||
-	    (e = cred_open(rq, m->id, "dial_in_password", &m->dial_in_password_box, &dial_pw)) != ERR_OK ||
-	    (e = cred_open(rq, m->id, "host_url", &m->host_url_box, &host_url)) != ERR_OK))
+	    ((e = cred_open(c, m->id, "passcode", &m->passcode_box, &passcode)) != ERR_OK ||
+	    (e = cred_open(c, m->id, "invite", &m->invite_box, &token)) != ERR_OK ||
+	    (e = cred_open(c, m->id, "host_key", &m->host_key_box, &host_key)) != ERR_OK ||
+	    (e = cred_open(c, m->id, "dial_in_password", &m->dial_in_password_box, &dial_pw)) != ERR_OK ||
+	    (e = cred_open(c, m->id, "host_url", &m->host_url_box, &host_url)) != ERR_OK))
 		return e;
 	jw_obj_open(w);
 	jw_kstr(w, "id", m->id);
@@ -206,8 +206,8 @@ meeting_write(struct request *rq, struct jsonw *w, const struct meeting *m)
 		jw_kstr_or_null(w, "passcode", passcode);
 		jw_kstr_or_null(w, "invitation_token", token);
 		if (token != NULL)
-			jw_kstr(w, "invitation_url", arena_printf(rq->arena, "%s/join/%s",
-			    rq->app->cfg->public_url, token));
+			jw_kstr(w, "invitation_url", arena_printf(c->arena, "%s/join/%s",
+			    c->app->cfg->public_url, token));
 		else
 			jw_knull(w, "invitation_url");
 		jw_kstr_or_null(w, "host_key", host_key);

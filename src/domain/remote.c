@@ -13,22 +13,22 @@
 #include "auth/secretbox.h"
 
 static const struct provider *
-provider_of(struct request *rq, const struct meeting *m, enum err *e)
+provider_of(struct ctx *c, const struct meeting *m, enum err *e)
 {
 	const struct provider *p = provider_find(m->platform);
 
-	*e = p == NULL ? ERR_INTERNAL : provider_ready(p, rq->app->cfg);
+	*e = p == NULL ? ERR_INTERNAL : provider_ready(p, c->app->cfg);
 	return p;
 }
 
 enum err
-remote_spec_organizer(struct request *rq, struct remote_spec *s)
+remote_spec_organizer(struct ctx *c, struct remote_spec *s)
 {
-	struct db_val p = DB_STR(rq->who.subject);
+	struct db_val p = DB_STR(c->who.subject);
 	struct db_rows rows;
 	enum err e;
 
-	if ((e = db_exec(rq->app->db, STMT_USER_BY_ID, &p, 1, rq->arena, &rows, 1, NULL)) != ERR_OK)
+	if ((e = db_exec(c->app->db, STMT_USER_BY_ID, &p, 1, c->arena, &rows, 1, NULL)) != ERR_OK)
 		return e;
 	if (rows.nrows == 1) {
 		s->organizer_email = db_cell(&rows, 0, 1);
@@ -38,7 +38,7 @@ remote_spec_organizer(struct request *rq, struct remote_spec *s)
 }
 
 static void
-provision_state(struct request *rq, const char *meeting_id, const char *state, const char *remote_id,
+provision_state(struct ctx *c, const char *meeting_id, const char *state, const char *remote_id,
     enum err why)
 {
 	const char *reason = why != ERR_OK ? err_name(why) : NULL;
@@ -48,16 +48,16 @@ provision_state(struct request *rq, const char *meeting_id, const char *state, c
 	p[1] = DB_STR(remote_id);
 	p[2] = DB_STR(reason);
 	p[3] = DB_STR(meeting_id);
-	if (db_exec(rq->app->db, STMT_PROVISION_STATE, p, 4, rq->arena, NULL, 0, NULL) != ERR_OK)
+	if (db_exec(c->app->db, STMT_PROVISION_STATE, p, 4, c->arena, NULL, 0, NULL) != ERR_OK)
 		log_msg(LOG_WARN, "provision", "could not mark %s %s", meeting_id, state);
 }
 
 enum err
-remote_provision(struct request *rq, const struct remote_target *t, const struct remote_spec *s,
+remote_provision(struct ctx *c, const struct remote_target *t, const struct remote_spec *s,
     struct remote_meeting *out)
 {
 	const struct provider *p = t->provider;
-	struct provider_ctx c = { .rq = rq, .acting_user = t->account };
+	struct provider_ctx pc = { .ctx = c, .acting_user = t->account };
 	struct db_val v[3];
 	enum err e;
 
@@ -67,23 +67,23 @@ remote_provision(struct request *rq, const struct remote_target *t, const struct
 	if (p->remote) {
 		v[0] = DB_STR(s->meeting_id);
 		v[1] = DB_STR(p->name);
-		v[2] = DB_STR(rq->who.subject);
-		if ((e = db_exec(rq->app->db, STMT_PROVISION_BEGIN, v, 3, rq->arena, NULL, 0, NULL)) != ERR_OK)
+		v[2] = DB_STR(c->who.subject);
+		if ((e = db_exec(c->app->db, STMT_PROVISION_BEGIN, v, 3, c->arena, NULL, 0, NULL)) != ERR_OK)
 			return e;
 	}
-	e = p->create(&c, s, out);
+	e = p->create(&pc, s, out);
 	/* on success the create transaction marks the row created with the
 	 * remote id; until then a crash leaves it pending, and every remote
 	 * platform finds the meeting again by meetd's id (event id, externalId,
 	 * agenda marker), so the id need not be committed here first */
 	if (p->remote && e != ERR_OK)
-		provision_state(rq, s->meeting_id, "failed", out->remote_id, e);
+		provision_state(c, s->meeting_id, "failed", out->remote_id, e);
 	return e;
 }
 
 /* Seals a secret of any length under meetings.<what>:<id>. */
 static enum err
-seal_any(struct request *rq, const char *meeting_id, const char *what, const char *plain,
+seal_any(struct ctx *c, const char *meeting_id, const char *what, const char *plain,
     struct db_val *out)
 {
 	size_t n, len;
@@ -94,21 +94,21 @@ seal_any(struct request *rq, const char *meeting_id, const char *what, const cha
 	*out = DB_NULL;
 	if (plain == NULL)
 		return ERR_OK;
-	if (rq->app->box == NULL)
-		return request_fail(rq, ERR_NOT_CONFIGURED,
+	if (c->app->box == NULL)
+		return ctx_fail(c, ERR_NOT_CONFIGURED,
 		    "Meetings need a data key for secrets at rest: set secrets.key_file");
 	n = strlen(plain);
-	if ((ad = arena_printf(rq->arena, "meetings.%s:%s", what, meeting_id)) == NULL ||
-	    (box = arena_alloc(rq->arena, n + SECRETBOX_OVERHEAD)) == NULL)
+	if ((ad = arena_printf(c->arena, "meetings.%s:%s", what, meeting_id)) == NULL ||
+	    (box = arena_alloc(c->arena, n + SECRETBOX_OVERHEAD)) == NULL)
 		return ERR_NOMEM;
-	if ((e = secretbox_seal(rq->app->box, ad, plain, n, box, n + SECRETBOX_OVERHEAD, &len)) != ERR_OK)
+	if ((e = secretbox_seal(c->app->box, ad, plain, n, box, n + SECRETBOX_OVERHEAD, &len)) != ERR_OK)
 		return e;
 	*out = DB_BLOB(box, len);
 	return ERR_OK;
 }
 
 enum err
-remote_record(struct request *rq, struct db *db, const struct remote_target *t, const char *meeting_id,
+remote_record(struct ctx *c, struct db *db, const struct remote_target *t, const char *meeting_id,
     const struct remote_meeting *rm)
 {
 	struct db_val p[9], s[4];
@@ -117,29 +117,29 @@ remote_record(struct request *rq, struct db *db, const struct remote_target *t, 
 	p[0] = DB_STR(rm->remote_id);
 	p[1] = DB_STR(rm->remote_uuid);
 	p[2] = DB_STR(t->account);
-	if ((e = seal_any(rq, meeting_id, "host_url", rm->host_url, &p[3])) != ERR_OK)
+	if ((e = seal_any(c, meeting_id, "host_url", rm->host_url, &p[3])) != ERR_OK)
 		return e;
 	p[4] = DB_STR(rm->dial_in_number);
-	if ((e = seal_any(rq, meeting_id, "dial_in_password", rm->dial_in_password, &p[5])) != ERR_OK ||
-	    (e = seal_any(rq, meeting_id, "host_key", rm->host_key, &p[6])) != ERR_OK)
+	if ((e = seal_any(c, meeting_id, "dial_in_password", rm->dial_in_password, &p[5])) != ERR_OK ||
+	    (e = seal_any(c, meeting_id, "host_key", rm->host_key, &p[6])) != ERR_OK)
 		return e;
 	p[7] = DB_STR(rm->status);
 	p[8] = DB_STR(meeting_id);
-	if ((e = db_exec(db, STMT_MEETING_SET_REMOTE, p, 9, rq->arena, NULL, 0, NULL)) != ERR_OK)
+	if ((e = db_exec(db, STMT_MEETING_SET_REMOTE, p, 9, c->arena, NULL, 0, NULL)) != ERR_OK)
 		return e;
 	s[0] = DB_STR("created");
 	s[1] = DB_STR(rm->remote_id);
 	s[2] = DB_NULL;
 	s[3] = DB_STR(meeting_id);
-	return db_exec(db, STMT_PROVISION_STATE, s, 4, rq->arena, NULL, 0, NULL);
+	return db_exec(db, STMT_PROVISION_STATE, s, 4, c->arena, NULL, 0, NULL);
 }
 
 void
-remote_compensate(struct request *rq, const struct remote_target *t, const char *meeting_id,
+remote_compensate(struct ctx *c, const struct remote_target *t, const char *meeting_id,
     const struct remote_meeting *rm)
 {
 	const struct provider *p = t->provider;
-	struct provider_ctx c = { .rq = rq, .acting_user = t->account };
+	struct provider_ctx pc = { .ctx = c, .acting_user = t->account };
 	struct db_val v[3];
 	struct jsonw w;
 	struct buf b;
@@ -148,14 +148,14 @@ remote_compensate(struct request *rq, const struct remote_target *t, const char 
 
 	if (!p->remote || rm->remote_id == NULL)
 		return;
-	e = p->cancel != NULL ? p->cancel(&c, rm->remote_id) : ERR_NOT_SUPPORTED;
+	e = p->cancel != NULL ? p->cancel(&pc, rm->remote_id) : ERR_NOT_SUPPORTED;
 	if (e == ERR_OK) {
-		provision_state(rq, meeting_id, "deleted", rm->remote_id, ERR_OK);
+		provision_state(c, meeting_id, "deleted", rm->remote_id, ERR_OK);
 		log_msg(LOG_WARN, "provision", "deleted remote %s meeting of %s after a failed write",
 		    p->name, meeting_id);
 		return;
 	}
-	provision_state(rq, meeting_id, "orphaned", rm->remote_id, e);
+	provision_state(c, meeting_id, "orphaned", rm->remote_id, e);
 	buf_init(&b, 256);
 	jw_init(&w, &b);
 	jw_obj_open(&w);
@@ -165,82 +165,82 @@ remote_compensate(struct request *rq, const struct remote_target *t, const char 
 	if (t->account != NULL)
 		jw_kstr(&w, "account", t->account);
 	jw_obj_close(&w);
-	payload = b.failed ? NULL : arena_strdup(rq->arena, buf_cstr(&b));
+	payload = b.failed ? NULL : arena_strdup(c->arena, buf_cstr(&b));
 	buf_free(&b);
 	v[0] = DB_STR("provider.delete");
 	v[1] = DB_STR(payload);
 	v[2] = DB_I64(60);
-	if (payload == NULL || db_exec(rq->app->db, STMT_JOB_INSERT, v, 3, rq->arena, NULL, 0, NULL) != ERR_OK)
+	if (payload == NULL || db_exec(c->app->db, STMT_JOB_INSERT, v, 3, c->arena, NULL, 0, NULL) != ERR_OK)
 		log_msg(LOG_ERROR, "provision", "orphaned %s meeting of %s: no job queued", p->name, meeting_id);
 	else
 		log_msg(LOG_WARN, "provision", "orphaned %s meeting of %s: delete queued", p->name, meeting_id);
 }
 
 enum err
-remote_update(struct request *rq, const struct meeting *m, const struct remote_spec *s)
+remote_update(struct ctx *c, const struct meeting *m, const struct remote_spec *s)
 {
-	struct provider_ctx c = { .rq = rq, .acting_user = m->remote_account };
+	struct provider_ctx pc = { .ctx = c, .acting_user = m->remote_account };
 	struct remote_meeting out;
 	const struct provider *p;
 	enum err e;
 
-	p = provider_of(rq, m, &e);
+	p = provider_of(c, m, &e);
 	if (p == NULL || !p->remote)
 		return p == NULL ? ERR_INTERNAL : ERR_OK;
 	if (e != ERR_OK)
 		return e;
 	if (p->update == NULL)
-		return (p->caps & CAP_UPDATE) ? ERR_OK : request_fail(rq, ERR_NOT_SUPPORTED,
+		return (p->caps & CAP_UPDATE) ? ERR_OK : ctx_fail(c, ERR_NOT_SUPPORTED,
 		    "This platform cannot change a meeting once created");
 	remote_meeting_init(&out);
-	return p->update(&c, m->platform_meeting_id, s, &out);
+	return p->update(&pc, m->platform_meeting_id, s, &out);
 }
 
 enum err
-remote_cancel(struct request *rq, const struct meeting *m)
+remote_cancel(struct ctx *c, const struct meeting *m)
 {
-	struct provider_ctx c = { .rq = rq, .acting_user = m->remote_account };
+	struct provider_ctx pc = { .ctx = c, .acting_user = m->remote_account };
 	const struct provider *p;
 	enum err e;
 
-	p = provider_of(rq, m, &e);
+	p = provider_of(c, m, &e);
 	if (p == NULL || !p->remote)
 		return p == NULL ? ERR_INTERNAL : ERR_OK;
 	if (e != ERR_OK)
 		return e;
 	if (p->cancel == NULL)
-		return (p->caps & CAP_DELETE) ? ERR_OK : request_fail(rq, ERR_NOT_SUPPORTED,
+		return (p->caps & CAP_DELETE) ? ERR_OK : ctx_fail(c, ERR_NOT_SUPPORTED,
 		    "This platform cannot cancel a meeting");
-	return p->cancel(&c, m->platform_meeting_id);
+	return p->cancel(&pc, m->platform_meeting_id);
 }
 
 enum err
-remote_end(struct request *rq, const struct meeting *m)
+remote_end(struct ctx *c, const struct meeting *m)
 {
-	struct provider_ctx c = { .rq = rq, .acting_user = m->remote_account };
+	struct provider_ctx pc = { .ctx = c, .acting_user = m->remote_account };
 	const struct provider *p;
 	enum err e;
 
-	p = provider_of(rq, m, &e);
+	p = provider_of(c, m, &e);
 	if (p == NULL || !p->remote)
 		return p == NULL ? ERR_INTERNAL : ERR_OK;
 	if (e != ERR_OK)
 		return e;
 	if (p->end == NULL)
 		return ERR_OK;          /* meetd's record ends; the platform ends when people leave */
-	return p->end(&c, m->platform_meeting_id);
+	return p->end(&pc, m->platform_meeting_id);
 }
 
 enum err
-remote_refresh_status(struct request *rq, struct meeting *m, bool force)
+remote_refresh_status(struct ctx *c, struct meeting *m, bool force)
 {
-	struct provider_ctx c = { .rq = rq, .acting_user = m->remote_account };
+	struct provider_ctx pc = { .ctx = c, .acting_user = m->remote_account };
 	struct remote_meeting out;
 	const struct provider *p;
 	struct db_val v[2];
 	enum err e;
 
-	p = provider_of(rq, m, &e);
+	p = provider_of(c, m, &e);
 	if (p == NULL || !p->remote || p->status == NULL || m->platform_meeting_id == NULL)
 		return ERR_OK;
 	if (e != ERR_OK)
@@ -248,11 +248,11 @@ remote_refresh_status(struct request *rq, struct meeting *m, bool force)
 	if (!force && m->remote_age_s >= 0 && m->remote_age_s < REMOTE_STATUS_TTL_S)
 		return ERR_OK;
 	remote_meeting_init(&out);
-	if ((e = p->status(&c, m->platform_meeting_id, &out)) != ERR_OK)
+	if ((e = p->status(&pc, m->platform_meeting_id, &out)) != ERR_OK)
 		return e;
 	m->remote_status = out.status;
 	m->remote_age_s = 0;
 	v[0] = DB_STR(out.status);
 	v[1] = DB_STR(m->id);
-	return db_exec(rq->app->db, STMT_MEETING_REMOTE_STATUS, v, 2, rq->arena, NULL, 0, NULL);
+	return db_exec(c->app->db, STMT_MEETING_REMOTE_STATUS, v, 2, c->arena, NULL, 0, NULL);
 }

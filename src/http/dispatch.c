@@ -31,7 +31,7 @@ read_body(struct request *rq, size_t cap)
 		    "Content-Length is malformed");
 	if (len == 0)
 		return ERR_OK;
-	if ((body = arena_alloc(rq->arena, len + 1)) == NULL)
+	if ((body = arena_alloc(rq->ctx.arena, len + 1)) == NULL)
 		return ERR_NOMEM;
 	while (got < len) {
 		ssize_t n = rq->body_src.read != NULL ?
@@ -124,7 +124,7 @@ parse_body(struct request *rq)
 		return request_fail(rq, ERR_INVALID_JSON, "JSON nesting is deeper than 32 levels");
 	rq->json = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (rq->json == NULL) {
-		rq->err.message = arena_printf(rq->arena, "The request body is not valid JSON: %s", jerr.text);
+		rq->ctx.err.message = arena_printf(rq->ctx.arena, "The request body is not valid JSON: %s", jerr.text);
 		return ERR_INVALID_JSON;
 	}
 	return ERR_OK;
@@ -150,15 +150,15 @@ static enum err
 apply_limit(struct request *rq)
 {
 	const char *name = NULL;
-	const struct rate *r = category_rate(rq->app->cfg, rq->route->limit, &name);
+	const struct rate *r = category_rate(rq->ctx.app->cfg, rq->route->limit, &name);
 	char key[LIMIT_KEY_MAX];
 	bool allowed;
 	enum err e;
 
-	if (r == NULL || rq->app->db == NULL)
+	if (r == NULL || rq->ctx.app->db == NULL)
 		return ERR_OK;
-	if (rq->who.kind != PRINCIPAL_NONE) {
-		if ((size_t)snprintf(key, sizeof(key), "u:%s:%s", rq->who.subject, name) >= sizeof(key))
+	if (rq->ctx.who.kind != PRINCIPAL_NONE) {
+		if ((size_t)snprintf(key, sizeof(key), "u:%s:%s", rq->ctx.who.subject, name) >= sizeof(key))
 			return ERR_TOO_LONG;
 	} else if (rq->route->auth == AUTH_OPTIONAL) {
 		/* no account to charge: the client address pays */
@@ -168,11 +168,11 @@ apply_limit(struct request *rq)
 	} else {
 		return ERR_OK;
 	}
-	if ((e = limiter_take(rq->app->db, rq->arena, key, r, &rq->limit, &allowed)) != ERR_OK)
+	if ((e = limiter_take(rq->ctx.app->db, rq->ctx.arena, key, r, &rq->ctx.limit, &allowed)) != ERR_OK)
 		return e;
 	if (!allowed) {
-		rq->retry_after_s = rq->limit.retry_after_s;
-		rq->err.limit = &rq->limit;
+		rq->ctx.retry_after_s = rq->ctx.limit.retry_after_s;
+		rq->ctx.err.limit = &rq->ctx.limit;
 		return ERR_RATE_LIMITED;
 	}
 	return ERR_OK;
@@ -187,8 +187,8 @@ guest_scope(struct request *rq, const struct route *r)
 		return ERR_OK;
 	if (r->auth != AUTH_MEETING)
 		return request_fail(rq, ERR_FORBIDDEN, "A guest token opens its meeting's routes only");
-	if (rq->params[0] == NULL || rq->who.guest_meeting_id == NULL ||
-	    strcmp(rq->params[0], rq->who.guest_meeting_id) != 0)
+	if (rq->params[0] == NULL || rq->ctx.who.guest_meeting_id == NULL ||
+	    strcmp(rq->params[0], rq->ctx.who.guest_meeting_id) != 0)
 		return ERR_MEETING_NOT_FOUND;
 	return ERR_OK;
 }
@@ -196,14 +196,14 @@ guest_scope(struct request *rq, const struct route *r)
 static enum err
 run(struct request *rq, struct response *rs)
 {
-	const struct config *cfg = rq->app->cfg;
+	const struct config *cfg = rq->ctx.app->cfg;
 	const struct route *r;
 	enum err e;
 	unsigned allow;
 
 	if (rq->method == M__MAX)
 		return request_fail(rq, ERR_METHOD_NOT_ALLOWED, "Unknown HTTP method");
-	r = router_match(routes, routes_count, rq->method, rq->path, rq->arena, rq->params, &e, &allow);
+	r = router_match(routes, routes_count, rq->method, rq->path, rq->ctx.arena, rq->params, &e, &allow);
 	if (r == NULL) {
 		if (e == ERR_METHOD_NOT_ALLOWED) {
 			struct buf list;
@@ -223,19 +223,19 @@ run(struct request *rq, struct response *rs)
 		return e;
 	}
 	rq->route = r;
-	rq->err.face = r->face;
+	rq->face = r->face;
 	if (r->auth == AUTH_USER || r->auth == AUTH_ADMIN || r->auth == AUTH_MEETING ||
 	    (r->auth == AUTH_OPTIONAL && rq->authorization != NULL && rq->authorization[0] != '\0')) {
 		if ((e = auth_authenticate(rq)) != ERR_OK)
 			return e;
-		if (rq->who.guest && (e = guest_scope(rq, r)) != ERR_OK)
+		if (rq->ctx.who.guest && (e = guest_scope(rq, r)) != ERR_OK)
 			return e;
-		if (r->auth == AUTH_ADMIN && strcmp(rq->who.role, "admin") != 0)
+		if (r->auth == AUTH_ADMIN && strcmp(rq->ctx.who.role, "admin") != 0)
 			return ERR_FORBIDDEN;
 	}
 	if ((e = apply_limit(rq)) != ERR_OK)
 		return e;
-	e = read_body(rq, (size_t)(rq->who.kind != PRINCIPAL_NONE || r->auth == AUTH_SIGNED ?
+	e = read_body(rq, (size_t)(rq->ctx.who.kind != PRINCIPAL_NONE || r->auth == AUTH_SIGNED ?
 	    cfg->body_limit : cfg->body_limit_anonymous));
 	if (e != ERR_OK)
 		return e;
@@ -247,34 +247,39 @@ run(struct request *rq, struct response *rs)
 enum err
 dispatch(struct request *rq, struct response *rs)
 {
-	enum err e = run(rq, rs);
+	enum err e;
+
+	/* what the audit of any write needs from the transport */
+	rq->ctx.client_addr = rq->remote_addr;
+	rq->ctx.request_id = rq->request_id;
+	e = run(rq, rs);
 
 	if (e == ERR_OK && (rs->kind == RESP_NONE || rs->body.failed)) {
 		e = ERR_INTERNAL;       /* a handler bug or an oversized answer */
-		rq->err.message = NULL;
-		rq->err.nfields = 0;
+		rq->ctx.err.message = NULL;
+		rq->ctx.err.nfields = 0;
 	}
 	if (e != ERR_OK) {
-		resp_error(rs, e, &rq->err);
+		resp_error(rs, e, &rq->ctx.err, rq->face);
 		if (err_http_status(e) == 401)
 			resp_header(rs, "WWW-Authenticate", "Bearer");
 		if (err_http_status(e) == 503)
 			resp_header(rs, "Retry-After", "1");
-		if (err_http_status(e) == 429 && rq->retry_after_s > 0) {
+		if (err_http_status(e) == 429 && rq->ctx.retry_after_s > 0) {
 			char v[24];
 
-			snprintf(v, sizeof(v), "%lld", (long long)rq->retry_after_s);
+			snprintf(v, sizeof(v), "%lld", (long long)rq->ctx.retry_after_s);
 			resp_header(rs, "Retry-After", v);
 		}
 	}
-	if (rq->limit.applied) {
+	if (rq->ctx.limit.applied) {
 		char v[24];
 
-		snprintf(v, sizeof(v), "%lld", (long long)rq->limit.limit);
+		snprintf(v, sizeof(v), "%lld", (long long)rq->ctx.limit.limit);
 		resp_header(rs, "X-RateLimit-Limit", v);
-		snprintf(v, sizeof(v), "%lld", (long long)rq->limit.remaining);
+		snprintf(v, sizeof(v), "%lld", (long long)rq->ctx.limit.remaining);
 		resp_header(rs, "X-RateLimit-Remaining", v);
-		snprintf(v, sizeof(v), "%lld", (long long)rq->limit.reset_epoch_s);
+		snprintf(v, sizeof(v), "%lld", (long long)rq->ctx.limit.reset_epoch_s);
 		resp_header(rs, "X-RateLimit-Reset", v);
 	}
 	resp_finish(rs);

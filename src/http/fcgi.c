@@ -96,7 +96,7 @@ get_header(void *ctx, const char *cgi_name)
 void
 fcgi_fill(struct fcgi_conn *c, struct request *rq)
 {
-	struct arena *a = rq->arena;
+	struct arena *a = rq->ctx.arena;
 	const char *uri = FCGX_GetParam("REQUEST_URI", c->req.envp);
 	const char *q;
 

@@ -40,19 +40,13 @@ request_release(struct request *rq)
 enum err
 request_field_error(struct request *rq, const char *field, const char *reason)
 {
-	if (rq->err.nfields < ERRINFO_MAX_FIELDS) {
-		rq->err.field[rq->err.nfields] = field;
-		rq->err.reason[rq->err.nfields] = reason;
-		rq->err.nfields++;
-	}
-	return ERR_VALIDATION_FAILED;
+	return ctx_field_error(&rq->ctx, field, reason);
 }
 
 enum err
 request_fail(struct request *rq, enum err e, const char *message)
 {
-	rq->err.message = message;
-	return e;
+	return ctx_fail(&rq->ctx, e, message);
 }
 
 static int
@@ -104,7 +98,7 @@ request_header(struct request *rq, const char *cgi_name)
 
 	if (rq->header_src.get == NULL || (v = rq->header_src.get(rq->header_src.ctx, cgi_name)) == NULL)
 		return NULL;
-	return arena_strdup(rq->arena, v);
+	return arena_strdup(rq->ctx.arena, v);
 }
 
 const char *
@@ -119,7 +113,7 @@ request_query(struct request *rq, const char *name)
 		const char *eq = memchr(p, '=', (size_t)(end - p));
 
 		if (eq != NULL && (size_t)(eq - p) == nlen && memcmp(p, name, nlen) == 0)
-			return request_pct_decode(rq->arena, eq + 1, (size_t)(end - eq - 1), false);
+			return request_pct_decode(rq->ctx.arena, eq + 1, (size_t)(end - eq - 1), false);
 		p = amp != NULL ? amp + 1 : NULL;
 	}
 	return NULL;

@@ -93,7 +93,7 @@ error_000(enum err e, char *out, size_t n)
 }
 
 void
-resp_error(struct response *rs, enum err e, const struct errinfo *info)
+resp_error(struct response *rs, enum err e, const struct errinfo *info, enum face face)
 {
 	const char *platform = err_platform(e);
 	size_t i;
@@ -107,12 +107,12 @@ resp_error(struct response *rs, enum err e, const struct errinfo *info)
 	jw_kstr(&rs->w, "message",
 	    info != NULL && info->message != NULL ? info->message : err_message(e));
 	jw_kstr(&rs->w, "code", err_code(e));
-	if (info != NULL && info->face == FACE_004)
+	if (face == FACE_004)
 		jw_kstr(&rs->w, "detail",
 		    info->message != NULL ? info->message : err_message(e));
-	if (info != NULL && info->face == FACE_003)
+	if (face == FACE_003)
 		jw_kbool(&rs->w, "success", false);
-	if (info != NULL && info->face == FACE_000) {
+	if (face == FACE_000) {
 		char legacy[64];
 
 		error_000(e, legacy, sizeof(legacy));

@@ -8,6 +8,7 @@
 #include "store/db.h"
 #include "jobs/jobs.h"
 #include "core/log.h"
+#include "core/parse.h"
 #include "core/rand.h"
 
 #define BACKOFF_BASE_S 30
@@ -32,23 +33,23 @@ jobs_backoff_s(int64_t attempts)
 }
 
 struct claim {
-	struct request *rq;
+	struct ctx *ctx;
 	struct db_rows rows;
 };
 
 static enum err
 claim_in_tx(struct db *db, void *ctx)
 {
-	struct claim *c = ctx;
+	struct claim *cl = ctx;
 	struct db_val p[2];
 	enum err e;
 
-	if ((e = db_exec(db, STMT_JOB_CLAIM, NULL, 0, c->rq->arena, &c->rows, 1, NULL)) != ERR_OK ||
-	    c->rows.nrows == 0)
+	if ((e = db_exec(db, STMT_JOB_CLAIM, NULL, 0, cl->ctx->arena, &cl->rows, 1, NULL)) != ERR_OK ||
+	    cl->rows.nrows == 0)
 		return e;
 	p[0] = DB_I64(JOB_LEASE_S);
-	p[1] = DB_STR(db_cell(&c->rows, 0, 0));
-	return db_exec(db, STMT_JOB_TAKE, p, 2, c->rq->arena, NULL, 0, NULL);
+	p[1] = DB_STR(db_cell(&cl->rows, 0, 0));
+	return db_exec(db, STMT_JOB_TAKE, p, 2, cl->ctx->arena, NULL, 0, NULL);
 }
 
 static const struct job_kind *
@@ -64,17 +65,17 @@ kind_find(const char *name)
 
 /* Done, or queued again after a back-off, or dead. */
 static enum err
-settle(struct request *rq, const char *id, const struct job *j, enum err outcome)
+settle(struct ctx *c, const char *id, const struct job *j, enum err outcome)
 {
 	const char *why, *state;
 	struct db_val p[4];
 
 	if (outcome == ERR_OK) {
 		p[0] = DB_STR(id);
-		return db_exec(rq->app->db, STMT_JOB_DONE, p, 1, rq->arena, NULL, 0, NULL);
+		return db_exec(c->app->db, STMT_JOB_DONE, p, 1, c->arena, NULL, 0, NULL);
 	}
-	why = rq->err.message != NULL ?
-	    arena_printf(rq->arena, "%s: %.200s", err_name(outcome), rq->err.message) : err_name(outcome);
+	why = c->err.message != NULL ?
+	    arena_printf(c->arena, "%s: %.200s", err_name(outcome), c->err.message) : err_name(outcome);
 	state = j->permanent || j->attempts >= JOB_MAX_ATTEMPTS ? "dead" : "queued";
 	log_msg(strcmp(state, "dead") == 0 ? LOG_ERROR : LOG_WARN, "job", "%s %s attempt %lld failed (%s): %s",
 	    j->kind, id, (long long)j->attempts, err_name(outcome), state);
@@ -82,40 +83,44 @@ settle(struct request *rq, const char *id, const struct job *j, enum err outcome
 	p[1] = DB_I64(jobs_backoff_s(j->attempts));
 	p[2] = DB_STR(why);
 	p[3] = DB_STR(id);
-	return db_exec(rq->app->db, STMT_JOB_RETRY, p, 4, rq->arena, NULL, 0, NULL);
+	return db_exec(c->app->db, STMT_JOB_RETRY, p, 4, c->arena, NULL, 0, NULL);
 }
 
 enum err
-jobs_run_next(struct request *rq, bool *ran)
+jobs_run_next(struct ctx *c, bool *ran)
 {
-	struct claim c = { .rq = rq };
+	struct claim cl = { .ctx = c };
 	const struct job_kind *kind;
 	struct job j;
 	const char *id, *payload;
+	int64_t job_id, attempts;
 	enum err e, outcome;
 
 	*ran = false;
-	if ((e = db_tx(rq->app->db, claim_in_tx, &c)) != ERR_OK || c.rows.nrows == 0)
+	if ((e = db_tx(c->app->db, claim_in_tx, &cl)) != ERR_OK || cl.rows.nrows == 0)
 		return e;
 	*ran = true;
 	memset(&j, 0, sizeof(j));
-	id = db_cell(&c.rows, 0, 0);
-	j.id = strtoull(id, NULL, 10);
-	j.kind = db_cell(&c.rows, 0, 1);
-	payload = db_cell(&c.rows, 0, 2);
-	j.attempts = strtoll(db_cell(&c.rows, 0, 3), NULL, 10) + 1;
+	id = db_cell(&cl.rows, 0, 0);
+	if (parse_i64z(id, 1, INT64_MAX, &job_id) != ERR_OK ||
+	    parse_i64z(db_cell(&cl.rows, 0, 3), 0, INT32_MAX, &attempts) != ERR_OK)
+		return ERR_DB_SCHEMA;
+	j.id = (uint64_t)job_id;
+	j.kind = db_cell(&cl.rows, 0, 1);
+	payload = db_cell(&cl.rows, 0, 2);
+	j.attempts = attempts + 1;
 	j.payload = payload != NULL ? json_loads(payload, 0, NULL) : NULL;
-	memset(&rq->err, 0, sizeof(rq->err));
+	memset(&c->err, 0, sizeof(c->err));
 	if ((kind = kind_find(j.kind)) == NULL) {
 		j.permanent = true;
-		outcome = request_fail(rq, ERR_NOT_SUPPORTED, "no handler for this job kind");
+		outcome = ctx_fail(c, ERR_NOT_SUPPORTED, "no handler for this job kind");
 	} else if (!json_is_object(j.payload)) {
 		j.permanent = true;
-		outcome = request_fail(rq, ERR_INTERNAL, "the payload is not a JSON object");
+		outcome = ctx_fail(c, ERR_INTERNAL, "the payload is not a JSON object");
 	} else {
 		log_msg(LOG_INFO, "job", "running %s %s (attempt %lld)", j.kind, id, (long long)j.attempts);
-		outcome = kind->run(rq, &j);
+		outcome = kind->run(c, &j);
 	}
 	json_decref(j.payload);
-	return settle(rq, id, &j, outcome);
+	return settle(c, id, &j, outcome);
 }

@@ -21,28 +21,28 @@ text(const json_t *o, const char *key)
 }
 
 static enum err
-run(struct request *rq, struct job *j)
+run(struct ctx *c, struct job *j)
 {
 	const char *platform = text(j->payload, "platform"), *meeting_id = text(j->payload, "meeting_id");
 	const char *remote_id = text(j->payload, "remote_id");
-	struct provider_ctx c = { .rq = rq, .acting_user = text(j->payload, "account") };
+	struct provider_ctx pc = { .ctx = c, .acting_user = text(j->payload, "account") };
 	const struct provider *p = platform != NULL ? provider_find(platform) : NULL;
 	struct db_val v[4];
 	enum err e;
 
 	if (p == NULL || meeting_id == NULL || remote_id == NULL || !p->remote || p->cancel == NULL) {
 		j->permanent = true;
-		return request_fail(rq, ERR_NOT_SUPPORTED, "not a remote meeting this platform can delete");
+		return ctx_fail(c, ERR_NOT_SUPPORTED, "not a remote meeting this platform can delete");
 	}
 	/* a platform whose keys were removed may get them back: retry */
-	if ((e = provider_ready(p, rq->app->cfg)) != ERR_OK || (e = p->cancel(&c, remote_id)) != ERR_OK)
+	if ((e = provider_ready(p, c->app->cfg)) != ERR_OK || (e = p->cancel(&pc, remote_id)) != ERR_OK)
 		return e;
 	log_msg(LOG_INFO, "job", "deleted the orphaned %s meeting of %s", platform, meeting_id);
 	v[0] = DB_STR("deleted");
 	v[1] = DB_STR(remote_id);
 	v[2] = DB_NULL;
 	v[3] = DB_STR(meeting_id);
-	return db_exec(rq->app->db, STMT_PROVISION_STATE, v, 4, rq->arena, NULL, 0, NULL);
+	return db_exec(c->app->db, STMT_PROVISION_STATE, v, 4, c->arena, NULL, 0, NULL);
 }
 
 const struct job_kind job_provider_delete = { "provider.delete", run };

@@ -20,11 +20,11 @@ configured(const struct config *cfg)
 static enum err
 create(struct provider_ctx *c, const struct remote_spec *s, struct remote_meeting *out)
 {
-	struct arena *a = c->rq->arena;
+	struct arena *a = c->ctx->arena;
 
 	remote_meeting_init(out);
 	if (s->organizer_email == NULL)
-		return request_fail(c->rq, ERR_VALIDATION_FAILED, "FaceTime needs the organizer's Apple ID (account email)");
+		return ctx_fail(c->ctx, ERR_VALIDATION_FAILED, "FaceTime needs the organizer's Apple ID (account email)");
 	out->join_url = arena_printf(a, "facetime://%s", s->organizer_email);
 	out->host_url = arena_printf(a, "facetime-audio://%s", s->organizer_email);
 	out->status = "scheduled";

@@ -23,7 +23,7 @@ static enum err
 create(struct provider_ctx *c, const struct remote_spec *s, struct remote_meeting *out)
 {
 	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
-	const struct config *cfg = c->rq->app->cfg;
+	const struct config *cfg = c->ctx->app->cfg;
 	unsigned char raw[26];
 	char name[27];
 	size_t i;
@@ -35,10 +35,10 @@ create(struct provider_ctx *c, const struct remote_spec *s, struct remote_meetin
 	for (i = 0; i < sizeof(raw); i++)
 		name[i] = alphabet[raw[i] & 31];
 	name[sizeof(raw)] = '\0';
-	out->remote_id = arena_printf(c->rq->arena, "%s-%s", cfg->jitsi_room_prefix, name);
+	out->remote_id = arena_printf(c->ctx->arena, "%s-%s", cfg->jitsi_room_prefix, name);
 	if (out->remote_id == NULL)
 		return ERR_NOMEM;
-	out->join_url = arena_printf(c->rq->arena, "https://%s/%s", cfg->jitsi_domain, out->remote_id);
+	out->join_url = arena_printf(c->ctx->arena, "https://%s/%s", cfg->jitsi_domain, out->remote_id);
 	out->status = "scheduled";
 	return out->join_url != NULL ? ERR_OK : ERR_NOMEM;
 }

@@ -19,7 +19,7 @@ create(struct provider_ctx *c, const struct remote_spec *s, struct remote_meetin
 {
 	remote_meeting_init(out);
 	out->remote_id = s->meeting_id;
-	out->join_url = c->rq->app->cfg->livekit_url;
+	out->join_url = c->ctx->app->cfg->livekit_url;
 	out->status = "scheduled";
 	return ERR_OK;
 }

@@ -18,7 +18,7 @@
 static const char *
 aad(struct provider_ctx *c, const char *what, const char *provider, const char *account)
 {
-	return arena_printf(c->rq->arena, "provider_tokens.%s:%s:%s", what, provider, account);
+	return arena_printf(c->ctx->arena, "provider_tokens.%s:%s:%s", what, provider, account);
 }
 
 static enum err
@@ -32,11 +32,11 @@ open_box(struct provider_ctx *c, const char *what, const char *provider, const c
 	*out = NULL;
 	if (sealed == NULL)
 		return ERR_OK;
-	if (c->rq->app->box == NULL)
+	if (c->ctx->app->box == NULL)
 		return ERR_NOT_CONFIGURED;
-	if ((ad = aad(c, what, provider, account)) == NULL || (plain = arena_alloc(c->rq->arena, n)) == NULL)
+	if ((ad = aad(c, what, provider, account)) == NULL || (plain = arena_alloc(c->ctx->arena, n)) == NULL)
 		return ERR_NOMEM;
-	if (secretbox_open(c->rq->app->box, ad, (const unsigned char *)sealed, n, plain, n, &len) != ERR_OK)
+	if (secretbox_open(c->ctx->app->box, ad, (const unsigned char *)sealed, n, plain, n, &len) != ERR_OK)
 		return ERR_INTERNAL;
 	*out = plain;
 	return ERR_OK;
@@ -56,7 +56,7 @@ load(struct provider_ctx *c, const char *provider, const char *account, const ch
 	p[0] = DB_I64(EARLY_S);
 	p[1] = DB_STR(provider);
 	p[2] = DB_STR(account);
-	if ((e = db_exec(c->rq->app->db, STMT_TOKEN_GET, p, 3, c->rq->arena, &rows, 1, NULL)) != ERR_OK)
+	if ((e = db_exec(c->ctx->app->db, STMT_TOKEN_GET, p, 3, c->ctx->arena, &rows, 1, NULL)) != ERR_OK)
 		return e;
 	if (rows.nrows == 0)
 		return ERR_OK;
@@ -81,15 +81,15 @@ seal(struct provider_ctx *c, const char *what, const char *provider, const char 
 		return ERR_OK;
 	}
 	n = strlen(plain);
-	if (c->rq->app->box == NULL)
-		return request_fail(c->rq, ERR_NOT_CONFIGURED,
+	if (c->ctx->app->box == NULL)
+		return ctx_fail(c->ctx, ERR_NOT_CONFIGURED,
 		    "Platform tokens need a data key for secrets at rest: set secrets.key_file");
 	if (n > TOKEN_MAX)
 		return ERR_PLATFORM_ERROR;
 	if ((ad = aad(c, what, provider, account)) == NULL ||
-	    (box = arena_alloc(c->rq->arena, n + SECRETBOX_OVERHEAD)) == NULL)
+	    (box = arena_alloc(c->ctx->arena, n + SECRETBOX_OVERHEAD)) == NULL)
 		return ERR_NOMEM;
-	if ((e = secretbox_seal(c->rq->app->box, ad, plain, n, box, n + SECRETBOX_OVERHEAD, &len)) != ERR_OK)
+	if ((e = secretbox_seal(c->ctx->app->box, ad, plain, n, box, n + SECRETBOX_OVERHEAD, &len)) != ERR_OK)
 		return e;
 	*out = DB_BLOB(box, len);
 	return ERR_OK;
@@ -112,7 +112,7 @@ oauth_store(struct provider_ctx *c, const char *provider, const char *account, c
 		p[3] = DB_NULL;         /* COALESCE keeps the stored one */
 	}
 	p[4] = DB_I64(g->expires_in_s > 0 ? g->expires_in_s : 3600);
-	return db_exec(c->rq->app->db, STMT_TOKEN_PUT, p, 5, c->rq->arena, NULL, 0, NULL);
+	return db_exec(c->ctx->app->db, STMT_TOKEN_PUT, p, 5, c->ctx->arena, NULL, 0, NULL);
 }
 
 static enum err
@@ -125,7 +125,7 @@ lock_take(struct provider_ctx *c, const char *name, int64_t deadline_ms)
 	p[0] = DB_STR(name);
 	p[1] = DB_I64(LOCK_WAIT_S);
 	while (clock_mono_ms() < deadline_ms) {
-		if ((e = db_exec(c->rq->app->db, STMT_LOCK_GET, p, 2, c->rq->arena, &rows, 1, NULL)) != ERR_OK)
+		if ((e = db_exec(c->ctx->app->db, STMT_LOCK_GET, p, 2, c->ctx->arena, &rows, 1, NULL)) != ERR_OK)
 			return e;
 		if (rows.nrows == 1 && db_cell(&rows, 0, 0) != NULL && strcmp(db_cell(&rows, 0, 0), "1") == 0)
 			return ERR_OK;
@@ -138,7 +138,7 @@ lock_release(struct provider_ctx *c, const char *name)
 {
 	struct db_val p = DB_STR(name);
 
-	(void)db_exec(c->rq->app->db, STMT_LOCK_RELEASE, &p, 1, c->rq->arena, NULL, 0, NULL);
+	(void)db_exec(c->ctx->app->db, STMT_LOCK_RELEASE, &p, 1, c->ctx->arena, NULL, 0, NULL);
 }
 
 enum err
@@ -157,10 +157,10 @@ oauth_token(struct provider_ctx *c, const char *provider, const char *account,
 		return ERR_OK;
 	}
 	/* MariaDB lock names are at most 64 characters: hash long accounts */
-	lock = arena_printf(c->rq->arena, "meetd.token.%.20s.%.30s", provider, account);
+	lock = arena_printf(c->ctx->arena, "meetd.token.%.20s.%.30s", provider, account);
 	if (lock == NULL)
 		return ERR_NOMEM;
-	if ((e = lock_take(c, lock, clock_mono_ms() + c->rq->app->cfg->http_timeout * 1000)) != ERR_OK)
+	if ((e = lock_take(c, lock, clock_mono_ms() + c->ctx->app->cfg->http_timeout * 1000)) != ERR_OK)
 		return e;
 	/* someone may have refreshed while we waited */
 	if ((e = load(c, provider, account, &access, &refresh, &fresh)) != ERR_OK || fresh) {
@@ -186,7 +186,7 @@ oauth_expire(struct provider_ctx *c, const char *provider, const char *account)
 {
 	struct db_val p[2] = { DB_STR(provider), DB_STR(account) };
 
-	(void)db_exec(c->rq->app->db, STMT_TOKEN_EXPIRE, p, 2, c->rq->arena, NULL, 0, NULL);
+	(void)db_exec(c->ctx->app->db, STMT_TOKEN_EXPIRE, p, 2, c->ctx->arena, NULL, 0, NULL);
 }
 
 void
@@ -194,5 +194,5 @@ oauth_forget(struct provider_ctx *c, const char *provider, const char *account)
 {
 	struct db_val p[2] = { DB_STR(provider), DB_STR(account) };
 
-	(void)db_exec(c->rq->app->db, STMT_TOKEN_DELETE, p, 2, c->rq->arena, NULL, 0, NULL);
+	(void)db_exec(c->ctx->app->db, STMT_TOKEN_DELETE, p, 2, c->ctx->arena, NULL, 0, NULL);
 }

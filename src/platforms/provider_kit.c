@@ -18,16 +18,16 @@ provider_body_json(const struct http_result *res)
 }
 
 const char *
-provider_json_text(struct request *rq, const json_t *o, const char *key)
+provider_json_text(struct ctx *c, const json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
 	char num[32];
 
 	if (json_is_string(v) && json_string_length(v) > 0)
-		return arena_strdup(rq->arena, json_string_value(v));
+		return arena_strdup(c->arena, json_string_value(v));
 	if (json_is_integer(v)) {
 		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
-		return arena_strdup(rq->arena, num);
+		return arena_strdup(c->arena, num);
 	}
 	return NULL;
 }
@@ -73,7 +73,7 @@ provider_read_answer(struct provider_ctx *c, const struct http_result *res, cons
 	enum err e;
 
 	if (!json_is_object(root))
-		e = request_fail(c->rq, ERR_PLATFORM_ERROR, arena_printf(c->rq->arena,
+		e = ctx_fail(c->ctx, ERR_PLATFORM_ERROR, arena_printf(c->ctx->arena,
 		    "%s's answer was not a meeting", label));
 	else
 		e = read(c, root, out);
@@ -82,25 +82,25 @@ provider_read_answer(struct provider_ctx *c, const struct http_result *res, cons
 }
 
 enum err
-provider_refusal(struct request *rq, const struct http_result *res, const char *label,
+provider_refusal(struct ctx *c, const struct http_result *res, const char *label,
     const char *auth_message, const char *doing, const char *detail)
 {
 	char text[REFUSAL_MAX];
 
 	if (res->status == 429) {
-		rq->retry_after_s = res->retry_after_s > 0 ? res->retry_after_s : DEFAULT_RETRY_S;
-		return request_fail(rq, ERR_PLATFORM_RATE_LIMITED, arena_printf(rq->arena,
+		c->retry_after_s = res->retry_after_s > 0 ? res->retry_after_s : DEFAULT_RETRY_S;
+		return ctx_fail(c, ERR_PLATFORM_RATE_LIMITED, arena_printf(c->arena,
 		    "%s's rate limit was reached; try again later", label));
 	}
 	if (res->status >= 500)
-		return request_fail(rq, ERR_PLATFORM_UNAVAILABLE, arena_printf(rq->arena,
+		return ctx_fail(c, ERR_PLATFORM_UNAVAILABLE, arena_printf(c->arena,
 		    "%s is unavailable; try again shortly", label));
 	if (res->status == 401)
-		return request_fail(rq, ERR_PLATFORM_AUTH_FAILED, auth_message);
+		return ctx_fail(c, ERR_PLATFORM_AUTH_FAILED, auth_message);
 	log_msg(LOG_WARN, "provider", "%s refused to %s: status %ld", label, doing, res->status);
 	snprintf(text, sizeof(text), "%s could not %s: %s", label, doing, detail != NULL ? detail : "refused");
 	text[utf8_cut(text, sizeof(text) - 2)] = '\0';
-	return request_fail(rq, ERR_PLATFORM_ERROR, arena_strdup(rq->arena, text));
+	return ctx_fail(c, ERR_PLATFORM_ERROR, arena_strdup(c->arena, text));
 }
 
 bool
@@ -128,17 +128,17 @@ provider_create_marked(struct provider_ctx *c, const struct remote_spec *s, cons
 			return e;
 		/* the answer was lost: did the platform create it? */
 		log_msg(LOG_WARN, m->platform, "create of %s had no clear answer; reconciling", s->meeting_id);
-		msg = c->rq->err.message;
+		msg = c->ctx->err.message;
 		if (m->find(c, s, &found) != ERR_OK) {
-			c->rq->err.message = msg;       /* the create's own failure is the answer */
+			c->ctx->err.message = msg;       /* the create's own failure is the answer */
 			return e;
 		}
 		if (found != NULL) {
 			log_msg(LOG_INFO, m->platform, "adopting the meeting created for %s", s->meeting_id);
-			c->rq->err.message = NULL;
+			c->ctx->err.message = NULL;
 			return m->get(c, found, out);
 		}
-		c->rq->err.message = attempt == 0 ? NULL : msg;
+		c->ctx->err.message = attempt == 0 ? NULL : msg;
 	}
 	return e;
 }

@@ -47,8 +47,8 @@ configured(const struct config *cfg)
 static enum err
 rate_limited(struct provider_ctx *c, const struct http_result *res, const char *what)
 {
-	c->rq->retry_after_s = res->retry_after_s > 0 ? res->retry_after_s : 60;
-	return request_fail(c->rq, ERR_PLATFORM_RATE_LIMITED, what);
+	c->ctx->retry_after_s = res->retry_after_s > 0 ? res->retry_after_s : 60;
+	return ctx_fail(c->ctx, ERR_PLATFORM_RATE_LIMITED, what);
 }
 
 /* --- token ----------------------------------------------------------------- */
@@ -57,16 +57,16 @@ rate_limited(struct provider_ctx *c, const struct http_result *res, const char *
 static const char *
 account(struct provider_ctx *c)
 {
-	const struct config *cfg = c->rq->app->cfg;
+	const struct config *cfg = c->ctx->app->cfg;
 
-	return arena_printf(c->rq->arena, "%s/%s", cfg->teams_tenant_id, cfg->teams_client_id);
+	return arena_printf(c->ctx->arena, "%s/%s", cfg->teams_tenant_id, cfg->teams_client_id);
 }
 
 /* Client credentials grant at the Microsoft identity platform. */
 static enum err
 fetch_token(struct provider_ctx *c, const char *refresh_token, void *arg, struct token_grant *out)
 {
-	const struct config *cfg = c->rq->app->cfg;
+	const struct config *cfg = c->ctx->app->cfg;
 	struct http_call call;
 	struct http_result res;
 	struct buf url, form;
@@ -91,11 +91,11 @@ fetch_token(struct provider_ctx *c, const char *refresh_token, void *arg, struct
 	buf_puts(&form, "&scope=");
 	http_form_escape(&form, SCOPE);
 	call.verb = HV_POST;
-	call.url = url.failed ? NULL : arena_strdup(c->rq->arena, buf_cstr(&url));
+	call.url = url.failed ? NULL : arena_strdup(c->ctx->arena, buf_cstr(&url));
 	call.what = "teams.token";
 	call.headers[0] = "Content-Type: application/x-www-form-urlencoded";
 	call.headers[1] = "Accept: application/json";
-	body = form.failed ? NULL : arena_strdup(c->rq->arena, buf_cstr(&form));
+	body = form.failed ? NULL : arena_strdup(c->ctx->arena, buf_cstr(&form));
 	call.body = body;
 	call.body_len = body != NULL ? strlen(body) : 0;
 	call.idempotent = true;         /* a second token is harmless */
@@ -109,7 +109,7 @@ fetch_token(struct provider_ctx *c, const char *refresh_token, void *arg, struct
 			memset(body, 0, call.body_len);
 		return ERR_NOMEM;
 	}
-	e = http_send(c->rq->app->http, &call, &res);
+	e = http_send(c->ctx->app->http, &call, &res);
 	memset(body, 0, call.body_len);
 	if (e != ERR_OK) {
 		http_result_free(&res);
@@ -118,27 +118,27 @@ fetch_token(struct provider_ctx *c, const char *refresh_token, void *arg, struct
 	root = provider_body_json(&res);
 	error = json_string_value(json_object_get(root, "error"));
 	if (res.status == 200) {
-		out->access_token = provider_json_text(c->rq, root, "access_token");
+		out->access_token = provider_json_text(c->ctx, root, "access_token");
 		out->refresh_token = NULL;
 		ttl = json_object_get(root, "expires_in");
 		out->expires_in_s = json_is_integer(ttl) ? json_integer_value(ttl) : DEFAULT_TTL_S;
 		e = out->access_token != NULL ? ERR_OK :
-		    request_fail(c->rq, ERR_PLATFORM_ERROR, "Microsoft's token answer had no access token");
+		    ctx_fail(c->ctx, ERR_PLATFORM_ERROR, "Microsoft's token answer had no access token");
 	} else if (res.status == 429) {
 		e = rate_limited(c, &res, "Microsoft's token endpoint is rate limited; try again later");
 	} else if (res.status >= 500) {
-		e = request_fail(c->rq, ERR_PLATFORM_UNAVAILABLE, "Microsoft's token endpoint is unavailable");
+		e = ctx_fail(c->ctx, ERR_PLATFORM_UNAVAILABLE, "Microsoft's token endpoint is unavailable");
 	} else if (error != NULL && strcmp(error, "invalid_client") == 0) {
-		e = request_fail(c->rq, ERR_PLATFORM_AUTH_FAILED,
+		e = ctx_fail(c->ctx, ERR_PLATFORM_AUTH_FAILED,
 		    "Microsoft refused the application's client secret (teams.client_secret_file)");
 	} else if (error != NULL && (strcmp(error, "unauthorized_client") == 0 ||
 	    strcmp(error, "invalid_request") == 0)) {
-		e = request_fail(c->rq, ERR_PLATFORM_AUTH_FAILED,
+		e = ctx_fail(c->ctx, ERR_PLATFORM_AUTH_FAILED,
 		    "Microsoft refused the application: check teams.tenant_id and teams.client_id");
 	} else {
 		log_msg(LOG_WARN, "teams", "token endpoint refused: status %ld error %s", res.status,
 		    error != NULL && strlen(error) < 64 ? error : "-");
-		e = request_fail(c->rq, ERR_PLATFORM_AUTH_FAILED,
+		e = ctx_fail(c->ctx, ERR_PLATFORM_AUTH_FAILED,
 		    "Microsoft refused the application's credentials");
 	}
 	json_decref(root);
@@ -152,7 +152,7 @@ fetch_token(struct provider_ctx *c, const char *refresh_token, void *arg, struct
 static const char *
 meetings_url(struct provider_ctx *c, const char *remote_id, const char *suffix)
 {
-	const struct config *cfg = c->rq->app->cfg;
+	const struct config *cfg = c->ctx->app->cfg;
 	struct buf b;
 	const char *out;
 
@@ -167,7 +167,7 @@ meetings_url(struct provider_ctx *c, const char *remote_id, const char *suffix)
 	}
 	if (suffix != NULL)
 		buf_puts(&b, suffix);
-	out = b.failed ? NULL : arena_strdup(c->rq->arena, buf_cstr(&b));
+	out = b.failed ? NULL : arena_strdup(c->ctx->arena, buf_cstr(&b));
 	buf_free(&b);
 	return out;
 }
@@ -189,9 +189,9 @@ graph_call(struct provider_ctx *c, enum http_verb verb, const char *url, const c
 	for (round = 0; round < 2; round++) {
 		if ((e = oauth_token(c, "teams", acct, fetch_token, NULL, &token)) != ERR_OK)
 			return e;
-		if (provider_json_call(&call, c->rq->arena, token, verb, url, body, what, idempotent) != ERR_OK)
+		if (provider_json_call(&call, c->ctx->arena, token, verb, url, body, what, idempotent) != ERR_OK)
 			return ERR_NOMEM;
-		e = http_send(c->rq->app->http, &call, res);
+		e = http_send(c->ctx->app->http, &call, res);
 		if (e != ERR_OK || res->status != 401 || round > 0)
 			return e;
 		/* Graph acts on nothing it did not authenticate: safe to resend */
@@ -212,7 +212,7 @@ api_error(struct provider_ctx *c, const struct http_result *res, const char *doi
 	enum err e;
 
 	if (res->status == 403)
-		return request_fail(c->rq, ERR_PLATFORM_ERROR,
+		return ctx_fail(c->ctx, ERR_PLATFORM_ERROR,
 		    "Microsoft Graph refused to act for teams.user_id: an administrator must grant the "
 		    "application an application access policy for that user (Grant-CsApplicationAccessPolicy) "
 		    "and the OnlineMeetings.ReadWrite.All permission");
@@ -221,7 +221,7 @@ api_error(struct provider_ctx *c, const struct http_result *res, const char *doi
 	if (code != NULL && (strlen(code) > 64 || strspn(code, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")
 	    != strlen(code)))
 		code = NULL;
-	e = provider_refusal(c->rq, res, "Microsoft Graph", "Microsoft Graph refused the application's token", doing,
+	e = provider_refusal(c->ctx, res, "Microsoft Graph", "Microsoft Graph refused the application's token", doing,
 	    code);
 	json_decref(root);
 	return e;
@@ -251,25 +251,25 @@ read_meeting(struct provider_ctx *c, json_t *o, struct remote_meeting *out)
 	const char *s, *e;
 
 	remote_meeting_init(out);
-	if ((out->remote_id = provider_json_text(c->rq, o, "id")) == NULL)
-		return request_fail(c->rq, ERR_PLATFORM_ERROR, "Microsoft Graph answered without a meeting id");
-	out->join_url = provider_json_text(c->rq, o, "joinWebUrl");
+	if ((out->remote_id = provider_json_text(c->ctx, o, "id")) == NULL)
+		return ctx_fail(c->ctx, ERR_PLATFORM_ERROR, "Microsoft Graph answered without a meeting id");
+	out->join_url = provider_json_text(c->ctx, o, "joinWebUrl");
 	if (out->join_url == NULL)
-		out->join_url = provider_json_text(c->rq, o, "joinUrl");
-	out->passcode = provider_json_text(c->rq, jm, "passcode");
-	out->meeting_code = provider_json_text(c->rq, jm, "joinMeetingId");
-	out->dial_in_number = provider_json_text(c->rq, audio, "tollNumber");
+		out->join_url = provider_json_text(c->ctx, o, "joinUrl");
+	out->passcode = provider_json_text(c->ctx, jm, "passcode");
+	out->meeting_code = provider_json_text(c->ctx, jm, "joinMeetingId");
+	out->dial_in_number = provider_json_text(c->ctx, audio, "tollNumber");
 	if (out->dial_in_number == NULL)
-		out->dial_in_number = provider_json_text(c->rq, audio, "tollFreeNumber");
-	out->dial_in_password = provider_json_text(c->rq, audio, "conferenceId");
+		out->dial_in_number = provider_json_text(c->ctx, audio, "tollFreeNumber");
+	out->dial_in_password = provider_json_text(c->ctx, audio, "conferenceId");
 	if (out->dial_in_password == NULL)
-		out->dial_in_password = provider_json_text(c->rq, audio, "ConferenceId");
+		out->dial_in_password = provider_json_text(c->ctx, audio, "ConferenceId");
 	out->status = "scheduled";      /* Graph keeps no live state */
 	s = json_string_value(json_object_get(o, "startDateTime"));
 	e = json_string_value(json_object_get(o, "endDateTime"));
 	if (graph_time(s, &start_ms) && graph_time(e, &end_ms) && end_ms > start_ms)
 		out->duration_min = (end_ms - start_ms) / 60000;
-	out->start_time = provider_json_text(c->rq, o, "startDateTime");
+	out->start_time = provider_json_text(c->ctx, o, "startDateTime");
 	return ERR_OK;
 }
 
@@ -305,7 +305,7 @@ meeting_body(struct provider_ctx *c, const struct remote_spec *s, bool create)
 	jw_kstr(&w, "scope", s->waiting_room ? "organizer" : "everyone");
 	jw_obj_close(&w);
 	jw_obj_close(&w);
-	out = b.failed ? NULL : arena_strdup(c->rq->arena, buf_cstr(&b));
+	out = b.failed ? NULL : arena_strdup(c->ctx->arena, buf_cstr(&b));
 	buf_free(&b);
 	return out;
 }

@@ -52,7 +52,7 @@ meetings_url(struct provider_ctx *c, const char *remote_id, const char *suffix)
 	const char *out;
 
 	buf_init(&b, 8192);
-	buf_puts(&b, c->rq->app->cfg->webex_api_url);
+	buf_puts(&b, c->ctx->app->cfg->webex_api_url);
 	buf_puts(&b, "/meetings");
 	if (remote_id != NULL) {
 		buf_puts(&b, "/");
@@ -60,7 +60,7 @@ meetings_url(struct provider_ctx *c, const char *remote_id, const char *suffix)
 	}
 	if (suffix != NULL)
 		buf_puts(&b, suffix);
-	out = b.failed ? NULL : arena_strdup(c->rq->arena, buf_cstr(&b));
+	out = b.failed ? NULL : arena_strdup(c->ctx->arena, buf_cstr(&b));
 	buf_free(&b);
 	return out;
 }
@@ -69,16 +69,16 @@ static enum err
 api_call(struct provider_ctx *c, enum http_verb verb, const char *url, const char *body, const char *what,
     bool idempotent, struct http_result *res)
 {
-	const struct secret *tok = &c->rq->app->cfg->webex_access_token;
+	const struct secret *tok = &c->ctx->app->cfg->webex_access_token;
 	struct http_call call;
 
 	memset(res, 0, sizeof(*res));
-	if (provider_json_call(&call, c->rq->arena, (const char *)tok->data, verb, url, body, what, idempotent)
+	if (provider_json_call(&call, c->ctx->arena, (const char *)tok->data, verb, url, body, what, idempotent)
 	    != ERR_OK)
 		return ERR_NOMEM;
 	/* answers' times in UTC, whatever the meeting's zone */
 	call.headers[body != NULL ? 3 : 2] = "timezone: UTC";
-	return http_send(c->rq->app->http, &call, res);
+	return http_send(c->ctx->app->http, &call, res);
 }
 
 /* Webex's refusal as meetd's error, with Webex's message (never a secret). */
@@ -86,7 +86,7 @@ static enum err
 api_error(struct provider_ctx *c, const struct http_result *res, const char *doing)
 {
 	json_t *root = provider_body_json(res);
-	enum err e = provider_refusal(c->rq, res, "Webex",
+	enum err e = provider_refusal(c->ctx, res, "Webex",
 	    "Webex refused the server's access token (webex.access_token_file): it may have expired", doing,
 	    json_string_value(json_object_get(root, "message")));
 
@@ -124,16 +124,16 @@ read_meeting(struct provider_ctx *c, json_t *o, struct remote_meeting *out)
 	int64_t start_ms, end_ms;
 
 	remote_meeting_init(out);
-	if ((out->remote_id = provider_json_text(c->rq, o, "id")) == NULL)
-		return request_fail(c->rq, ERR_PLATFORM_ERROR, "Webex answered without a meeting id");
-	out->join_url = provider_json_text(c->rq, o, "webLink");
-	out->passcode = provider_json_text(c->rq, o, "password");
-	out->meeting_code = provider_json_text(c->rq, o, "meetingNumber");
-	out->dial_in_number = provider_json_text(c->rq, call_in, "callInNumber");
-	out->dial_in_password = provider_json_text(c->rq, o, "phoneAndVideoSystemPassword");
-	out->host_key = provider_json_text(c->rq, o, "hostKey");
+	if ((out->remote_id = provider_json_text(c->ctx, o, "id")) == NULL)
+		return ctx_fail(c->ctx, ERR_PLATFORM_ERROR, "Webex answered without a meeting id");
+	out->join_url = provider_json_text(c->ctx, o, "webLink");
+	out->passcode = provider_json_text(c->ctx, o, "password");
+	out->meeting_code = provider_json_text(c->ctx, o, "meetingNumber");
+	out->dial_in_number = provider_json_text(c->ctx, call_in, "callInNumber");
+	out->dial_in_password = provider_json_text(c->ctx, o, "phoneAndVideoSystemPassword");
+	out->host_key = provider_json_text(c->ctx, o, "hostKey");
 	out->status = status_word(json_string_value(json_object_get(o, "state")));
-	out->start_time = provider_json_text(c->rq, o, "start");
+	out->start_time = provider_json_text(c->ctx, o, "start");
 	if (start != NULL && end != NULL && clock_parse_iso8601(start, &start_ms) &&
 	    clock_parse_iso8601(end, &end_ms) && end_ms > start_ms)
 		out->duration_min = (end_ms - start_ms) / 60000;
@@ -175,7 +175,7 @@ meeting_body(struct provider_ctx *c, const struct remote_spec *s)
 	/* the times are UTC; the zone is how Webex shows the meeting to people */
 	jw_kstr(&w, "timezone", s->timezone != NULL ? s->timezone : "UTC");
 	jw_obj_close(&w);
-	out = b.failed || agenda.failed ? NULL : arena_strdup(c->rq->arena, buf_cstr(&b));
+	out = b.failed || agenda.failed ? NULL : arena_strdup(c->ctx->arena, buf_cstr(&b));
 	buf_free(&b);
 	buf_free(&agenda);
 	return out;
@@ -231,13 +231,13 @@ find_marked(struct provider_ctx *c, const struct remote_spec *s, const char **fo
 	items = json_object_get(root, "items");
 	if (!json_is_array(items)) {
 		json_decref(root);
-		return request_fail(c->rq, ERR_PLATFORM_ERROR, "Webex's answer was not a meeting list");
+		return ctx_fail(c->ctx, ERR_PLATFORM_ERROR, "Webex's answer was not a meeting list");
 	}
 	for (i = 0; i < json_array_size(items) && *found == NULL; i++) {
 		m = json_array_get(items, i);
 		agenda = json_string_value(json_object_get(m, "agenda"));
 		if (agenda != NULL && strstr(agenda, marker) != NULL)
-			*found = provider_json_text(c->rq, m, "id");
+			*found = provider_json_text(c->ctx, m, "id");
 	}
 	/* a full page without it: more may follow that we cannot see here */
 	if (*found == NULL && json_array_size(items) >= LIST_MAX)

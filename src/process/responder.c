@@ -120,8 +120,8 @@ access_log(const struct request *rq, const char *path, const struct response *rs
 	log_int(l, "duration_us", us);
 	log_int(l, "bytes", (int64_t)rs->body.len);
 	log_str(l, "remote_addr", rq->remote_addr);
-	if (rq->who.subject != NULL)
-		log_str(l, "subject", rq->who.subject);
+	if (rq->ctx.who.subject != NULL)
+		log_str(l, "subject", rq->ctx.who.subject);
 	log_end(l);
 }
 
@@ -152,8 +152,8 @@ serve_one(struct app *app, struct fcgi_conn *conn, struct arena *arena, struct r
 	enum err e;
 
 	memset(&rq, 0, sizeof(rq));
-	rq.arena = arena;
-	rq.app = app;
+	rq.ctx.arena = arena;
+	rq.ctx.app = app;
 	resp_reset(rs);
 	fcgi_fill(conn, &rq);
 	if (!request_id_ok(rq.request_id)) {

@@ -106,8 +106,8 @@ worker_run(const struct config *cfg, bool once)
 		if (jwks_fetch_due(&app, next_jwks, false) > 0 && once)
 			status = 1;
 		memset(&rq, 0, sizeof(rq));
-		rq.arena = arena;
-		rq.app = &app;
+		rq.ctx.arena = arena;
+		rq.ctx.app = &app;
 		e = jobs_run_next(&rq, &ran);
 		arena_reset(arena);
 		if (e != ERR_OK) {

@@ -62,7 +62,7 @@ request_hash(struct request *rq, unsigned char out[SHA256_LEN])
 static const char *
 answer_aad(struct request *rq, const char *key)
 {
-	return arena_printf(rq->arena, "idempotency_keys.response:%s:%s", rq->who.subject, key);
+	return arena_printf(rq->ctx.arena, "idempotency_keys.response:%s:%s", rq->ctx.who.subject, key);
 }
 
 static enum err
@@ -74,12 +74,12 @@ replay(struct request *rq, const char *key, const struct db_rows *rows, struct r
 	char *stored;
 	int64_t code;
 
-	if (status == NULL || sealed == NULL || n < SECRETBOX_OVERHEAD || rq->app->box == NULL ||
+	if (status == NULL || sealed == NULL || n < SECRETBOX_OVERHEAD || rq->ctx.app->box == NULL ||
 	    parse_i64z(status, 200, 299, &code) != ERR_OK)
 		return ERR_INTERNAL;
-	if ((ad = answer_aad(rq, key)) == NULL || (stored = arena_alloc(rq->arena, n)) == NULL)
+	if ((ad = answer_aad(rq, key)) == NULL || (stored = arena_alloc(rq->ctx.arena, n)) == NULL)
 		return ERR_NOMEM;
-	if (secretbox_open(rq->app->box, ad, (const unsigned char *)sealed, n, stored, n, &len) != ERR_OK ||
+	if (secretbox_open(rq->ctx.app->box, ad, (const unsigned char *)sealed, n, stored, n, &len) != ERR_OK ||
 	    (mlen = strnlen(stored, len)) >= len)
 		return ERR_INTERNAL;
 	w = resp_data(rs, (int)code, stored);
@@ -91,8 +91,8 @@ replay(struct request *rq, const char *key, const struct db_rows *rows, struct r
 enum err
 idem_begin(struct request *rq, struct idem *im, struct response *rs, bool *replayed)
 {
-	struct db *db = rq->app->db;
-	int64_t stale_s = rq->app->cfg->request_timeout + 5;
+	struct db *db = rq->ctx.app->db;
+	int64_t stale_s = rq->ctx.app->cfg->request_timeout + 5;
 	struct db_val p[5];
 	struct db_rows rows;
 	uint64_t n = 0;
@@ -108,10 +108,10 @@ idem_begin(struct request *rq, struct idem *im, struct response *rs, bool *repla
 	if ((e = request_hash(rq, im->hash)) != ERR_OK)
 		return e;
 
-	p[0] = DB_STR(rq->who.subject);
+	p[0] = DB_STR(rq->ctx.who.subject);
 	p[1] = DB_STR(im->key);
 	p[2] = DB_BLOB(im->hash, SHA256_LEN);
-	e = db_exec(db, STMT_IDEM_CLAIM, p, 3, rq->arena, NULL, 0, NULL);
+	e = db_exec(db, STMT_IDEM_CLAIM, p, 3, rq->ctx.arena, NULL, 0, NULL);
 	if (e == ERR_OK) {
 		im->active = true;
 		return ERR_OK;
@@ -121,20 +121,20 @@ idem_begin(struct request *rq, struct idem *im, struct response *rs, bool *repla
 
 	/* taken: expired, or abandoned by a request that died, may be reclaimed */
 	p[0] = DB_BLOB(im->hash, SHA256_LEN);
-	p[1] = DB_STR(rq->who.subject);
+	p[1] = DB_STR(rq->ctx.who.subject);
 	p[2] = DB_STR(im->key);
 	p[3] = DB_BLOB(im->hash, SHA256_LEN);
 	p[4] = DB_I64(stale_s);
-	if ((e = db_exec(db, STMT_IDEM_TAKEOVER, p, 5, rq->arena, NULL, 0, &n)) != ERR_OK)
+	if ((e = db_exec(db, STMT_IDEM_TAKEOVER, p, 5, rq->ctx.arena, NULL, 0, &n)) != ERR_OK)
 		return e;
 	if (n == 1) {
 		im->active = true;
 		return ERR_OK;
 	}
 	p[0] = DB_I64(stale_s);
-	p[1] = DB_STR(rq->who.subject);
+	p[1] = DB_STR(rq->ctx.who.subject);
 	p[2] = DB_STR(im->key);
-	if ((e = db_exec(db, STMT_IDEM_GET, p, 3, rq->arena, &rows, 1, NULL)) != ERR_OK)
+	if ((e = db_exec(db, STMT_IDEM_GET, p, 3, rq->ctx.arena, &rows, 1, NULL)) != ERR_OK)
 		return e;
 	if (rows.nrows != 1)
 		return ERR_IDEMPOTENCY_KEY_IN_USE;      /* released in between: let the client retry */
@@ -162,20 +162,20 @@ idem_store(struct request *rq, struct db *db, const struct idem *im, int status,
 
 	if (!im->active)
 		return ERR_OK;
-	if (rq->app->box == NULL)
+	if (rq->ctx.app->box == NULL)
 		return request_fail(rq, ERR_NOT_CONFIGURED,
 		    "Idempotency-Key needs a data key for secrets at rest: set secrets.key_file");
 	cap = mlen + 1 + dlen + SECRETBOX_OVERHEAD;
-	if ((stored = arena_alloc(rq->arena, mlen + 1 + dlen)) == NULL ||
-	    (sealed = arena_alloc(rq->arena, cap)) == NULL || (ad = answer_aad(rq, im->key)) == NULL)
+	if ((stored = arena_alloc(rq->ctx.arena, mlen + 1 + dlen)) == NULL ||
+	    (sealed = arena_alloc(rq->ctx.arena, cap)) == NULL || (ad = answer_aad(rq, im->key)) == NULL)
 		return ERR_NOMEM;
 	memcpy(stored, message, mlen + 1);
 	memcpy(stored + mlen + 1, data, dlen);
-	if ((e = secretbox_seal(rq->app->box, ad, stored, mlen + 1 + dlen, sealed, cap, &sealed_len)) != ERR_OK)
+	if ((e = secretbox_seal(rq->ctx.app->box, ad, stored, mlen + 1 + dlen, sealed, cap, &sealed_len)) != ERR_OK)
 		return e;
 	p[0] = DB_I64(status);
 	p[1] = DB_BLOB(sealed, sealed_len);
-	p[2] = DB_STR(rq->who.subject);
+	p[2] = DB_STR(rq->ctx.who.subject);
 	p[3] = DB_STR(im->key);
 	if ((e = db_exec(db, STMT_IDEM_FINISH, p, 4, NULL, NULL, 0, &n)) != ERR_OK)
 		return e;
@@ -189,8 +189,8 @@ idem_release(struct request *rq, struct idem *im)
 
 	if (!im->active)
 		return;
-	p[0] = DB_STR(rq->who.subject);
+	p[0] = DB_STR(rq->ctx.who.subject);
 	p[1] = DB_STR(im->key);
-	(void)db_exec(rq->app->db, STMT_IDEM_ABANDON, p, 2, NULL, NULL, 0, NULL);
+	(void)db_exec(rq->ctx.app->db, STMT_IDEM_ABANDON, p, 2, NULL, NULL, 0, NULL);
 	im->active = false;
 }

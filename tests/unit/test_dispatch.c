@@ -57,8 +57,8 @@ run(const char *method, const char *path, const char *ctype, const char *body,
 
 	memset(&rq, 0, sizeof(rq));
 	arena_reset(arena);
-	rq.arena = arena;
-	rq.app = &app;
+	rq.ctx.arena = arena;
+	rq.ctx.app = &app;
 	rq.method_name = method;
 	rq.method = request_method(method);
 	rq.path = path;

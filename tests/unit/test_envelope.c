@@ -130,7 +130,7 @@ error_envelope(void **state)
 	(void)state;
 	resp_init(&rs);
 	resp_data(&rs, 200, "partial");         /* replaced wholesale by the error */
-	resp_error(&rs, ERR_VALIDATION_FAILED, &info);
+	resp_error(&rs, ERR_VALIDATION_FAILED, &info, FACE_V1);
 	resp_finish(&rs);
 	assert_int_equal(rs.status, 400);
 	j = parse(&rs.body);
@@ -143,7 +143,7 @@ error_envelope(void **state)
 	json_decref(j);
 
 	resp_reset(&rs);
-	resp_error(&rs, ERR_DB_UNAVAILABLE, NULL);
+	resp_error(&rs, ERR_DB_UNAVAILABLE, NULL, FACE_V1);
 	resp_finish(&rs);
 	assert_int_equal(rs.status, 503);
 	j = parse(&rs.body);
@@ -193,11 +193,11 @@ static json_t *
 face_error(enum face face, enum err e)
 {
 	struct response rs;
-	struct errinfo info = { .face = face };
+	struct errinfo info = { 0 };
 	json_t *j;
 
 	resp_init(&rs);
-	resp_error(&rs, e, &info);
+	resp_error(&rs, e, &info, face);
 	resp_finish(&rs);
 	j = parse(&rs.body);
 	resp_free(&rs);

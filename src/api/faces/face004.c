@@ -42,7 +42,7 @@ face004_create(struct request *rq, struct response *rs)
 	    (e = meetings_create(rq, &nm, &idem, &out)) != ERR_OK)
 		return e;
 	buf_free(&out.data);
-	if ((e = meeting_load(rq, rq->app->db, out.id, false, &m)) != ERR_OK ||
+	if ((e = meeting_load(rq, rq->ctx.app->db, out.id, false, &m)) != ERR_OK ||
 	    (e = cred_open(rq, m.id, "passcode", &m.passcode_box, &passcode)) != ERR_OK ||
 	    (e = cred_open(rq, m.id, "invite", &m.invite_box, &token)) != ERR_OK)
 		return e;
@@ -106,14 +106,14 @@ face004_join(struct request *rq, struct response *rs)
 		return e;
 	memset(&j, 0, sizeof(j));
 	memset(&caller, 0, sizeof(caller));
-	if ((e = meetings_check_code(rq, arena_strndup(rq->arena, v[0].s, v[0].len),
-	    arena_strndup(rq->arena, v[1].s, v[1].len), &id)) != ERR_OK)
+	if ((e = meetings_check_code(rq, arena_strndup(rq->ctx.arena, v[0].s, v[0].len),
+	    arena_strndup(rq->ctx.arena, v[1].s, v[1].len), &id)) != ERR_OK)
 		return request_fail(rq, e, e == ERR_INVALID_MEETING_CREDENTIALS ?
 		    "Meeting room not found or incorrect meeting password" : NULL);
 	j.credentials_checked = true;
 	j.device_type = "web";
 	if ((e = meetings_join(rq, id, &j, ERR_INVALID_MEETING_CREDENTIALS, &s)) != ERR_OK ||
-	    (e = meeting_load(rq, rq->app->db, id, false, &m)) != ERR_OK)
+	    (e = meeting_load(rq, rq->ctx.app->db, id, false, &m)) != ERR_OK)
 		return e;
 	if ((e = remote_spec_organizer(rq, &caller)) != ERR_OK)
 		return e;
@@ -122,7 +122,7 @@ face004_join(struct request *rq, struct response *rs)
 	w = resp_json(rs, 200);
 	jw_obj_open(w);
 	jw_kstr(w, "status", "success");
-	jw_kstr(w, "message", arena_printf(rq->arena, "Successfully joined %s", m.title));
+	jw_kstr(w, "message", arena_printf(rq->ctx.arena, "Successfully joined %s", m.title));
 	jw_key(w, "data");
 	jw_obj_open(w);
 	jw_kstr(w, "room_id", m.code);

@@ -63,10 +63,10 @@ parse_body(struct request *rq, struct new_meeting *nm)
 	e = meetings_parse_create(rq, CREATE_V1, nm);
 	rq->json = theirs;
 	json_decref(mine);
-	for (i = 0; i < rq->err.nfields; i++)
+	for (i = 0; i < rq->ctx.err.nfields; i++)
 		for (j = 0; j < NPROXY; j++)
-			if (strcmp(rq->err.field[i], canonical[j]) == 0)
-				rq->err.field[i] = proxy_fields[j].name;
+			if (strcmp(rq->ctx.err.field[i], canonical[j]) == 0)
+				rq->ctx.err.field[i] = proxy_fields[j].name;
 	return e;
 }
 
@@ -93,7 +93,7 @@ proxy_google_create(struct request *rq, struct response *rs)
 	enum err e;
 
 	/* an unconfigured platform answers 503 whatever the body */
-	if ((e = provider_ready(&provider_google_meet, rq->app->cfg)) != ERR_OK)
+	if ((e = provider_ready(&provider_google_meet, rq->ctx.app->cfg)) != ERR_OK)
 		return e;
 	if ((e = parse_body(rq, &nm)) != ERR_OK)
 		return e;

@@ -46,11 +46,11 @@ parse_create(struct request *rq, struct new_meeting *nm)
 	memset(nm, 0, sizeof(*nm));
 	memset(v, 0, sizeof(v));
 	e = validate_body(rq, create_fields, P_NFIELDS, v);
-	if (e != ERR_OK && (e != ERR_VALIDATION_FAILED || rq->err.nfields == 0))
+	if (e != ERR_OK && (e != ERR_VALIDATION_FAILED || rq->ctx.err.nfields == 0))
 		return e;
 	meetings_check_when(rq, "scheduledFor", &v[P_SCHEDULED_FOR], "timezone", &v[P_TIMEZONE],
 	    &nm->scheduled_ms);
-	if (rq->err.nfields > 0)
+	if (rq->ctx.err.nfields > 0)
 		return ERR_VALIDATION_FAILED;
 	nm->platform = "zoom";
 	nm->title = validate_dup(rq, &v[P_TITLE]);
@@ -73,7 +73,7 @@ proxy_zoom_create(struct request *rq, struct response *rs)
 	struct jsonw *w;
 	enum err e;
 
-	if ((e = provider_ready(&provider_zoom, rq->app->cfg)) != ERR_OK)
+	if ((e = provider_ready(&provider_zoom, rq->ctx.app->cfg)) != ERR_OK)
 		return e;
 	if ((e = parse_create(rq, &nm)) != ERR_OK)
 		return e;
@@ -106,16 +106,16 @@ load_by_zoom_id(struct request *rq, const char *zoom_id, struct meeting *m)
 	size_t i;
 	enum err e;
 
-	if ((e = provider_ready(&provider_zoom, rq->app->cfg)) != ERR_OK)
+	if ((e = provider_ready(&provider_zoom, rq->ctx.app->cfg)) != ERR_OK)
 		return e;
 	for (i = 0; zoom_id[i] != '\0'; i++)
 		if (zoom_id[i] < '0' || zoom_id[i] > '9' || i >= 20)
 			return ERR_MEETING_NOT_FOUND;
-	if ((e = db_exec(rq->app->db, STMT_ZOOM_MEETING_BY_REMOTE, &p, 1, rq->arena, &rows, 1, NULL)) != ERR_OK)
+	if ((e = db_exec(rq->ctx.app->db, STMT_ZOOM_MEETING_BY_REMOTE, &p, 1, rq->ctx.arena, &rows, 1, NULL)) != ERR_OK)
 		return e;
 	if (rows.nrows == 0)
 		return ERR_MEETING_NOT_FOUND;
-	return meeting_load(rq, rq->app->db, db_cell(&rows, 0, 0), false, m);
+	return meeting_load(rq, rq->ctx.app->db, db_cell(&rows, 0, 0), false, m);
 }
 
 /* POST /api/meetings/proxy/zoom/{meetingId}/cancel: the canonical cancel
@@ -166,7 +166,7 @@ proxy_zoom_status(struct request *rq, struct response *rs)
 	else
 		status = m.remote_status;
 	p = DB_STR(m.id);
-	if ((e = db_exec(rq->app->db, STMT_ZOOM_PARTICIPANTS_OPEN, &p, 1, rq->arena, &rows, 1, NULL)) != ERR_OK)
+	if ((e = db_exec(rq->ctx.app->db, STMT_ZOOM_PARTICIPANTS_OPEN, &p, 1, rq->ctx.arena, &rows, 1, NULL)) != ERR_OK)
 		return e;
 	if (rows.nrows == 1 && db_cell(&rows, 0, 0) != NULL)
 		count = strtoll(db_cell(&rows, 0, 0), NULL, 10);

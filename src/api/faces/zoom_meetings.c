@@ -118,13 +118,13 @@ parse_create(struct request *rq, struct new_meeting *nm)
 	memset(nm, 0, sizeof(*nm));
 	memset(v, 0, sizeof(v));
 	e = validate_body(rq, create_fields, Z_NFIELDS, v);
-	if (e != ERR_OK && (e != ERR_VALIDATION_FAILED || rq->err.nfields == 0))
+	if (e != ERR_OK && (e != ERR_VALIDATION_FAILED || rq->ctx.err.nfields == 0))
 		return e;
 	meetings_check_when(rq, "startTime", &v[Z_START_TIME], "timezone", &v[Z_TIMEZONE], &nm->scheduled_ms);
-	if (rq->err.nfields > 0)
+	if (rq->ctx.err.nfields > 0)
 		return ERR_VALIDATION_FAILED;
 	nm->platform = "zoom";
-	nm->remote_account = rq->who.subject;
+	nm->remote_account = rq->ctx.who.subject;
 	nm->title = validate_dup(rq, &v[Z_TOPIC]);
 	nm->description = validate_dup(rq, &v[Z_AGENDA]);
 	nm->timezone = v[Z_TIMEZONE].present ? validate_dup(rq, &v[Z_TIMEZONE]) : "UTC";
@@ -143,7 +143,7 @@ zoom_user_meeting_create(struct request *rq, struct response *rs)
 	struct jsonw *w;
 	enum err e;
 
-	if (!zoom_user_oauth_configured(rq->app->cfg))
+	if (!zoom_user_oauth_configured(rq->ctx.app->cfg))
 		return ERR_ZOOM_NOT_CONFIGURED;
 	if ((e = parse_create(rq, &nm)) != ERR_OK || (e = zoom_user_connected(rq)) != ERR_OK)
 		return e;
@@ -192,7 +192,7 @@ zoom_user_meetings_list(struct request *rq, struct response *rs)
 	size_t i;
 	enum err e;
 
-	if (!zoom_user_oauth_configured(rq->app->cfg))
+	if (!zoom_user_oauth_configured(rq->ctx.app->cfg))
 		return ERR_ZOOM_NOT_CONFIGURED;
 	if (status_q != NULL && (status = status_ours(status_q)) == NULL)
 		request_field_error(rq, "status", "must be SCHEDULED, STARTED, ENDED or CANCELED");
@@ -200,20 +200,20 @@ zoom_user_meetings_list(struct request *rq, struct response *rs)
 	has_to = query_day(rq, "endDate", &to_ms);
 	if (has_from && has_to && to_ms < from_ms)
 		request_field_error(rq, "endDate", "must not be before startDate");
-	if (rq->err.nfields > 0)
+	if (rq->ctx.err.nfields > 0)
 		return ERR_VALIDATION_FAILED;
 	if ((e = zoom_user_connected(rq)) != ERR_OK)
 		return e;
 	clock_db_datetime(has_from ? from_ms : 0, from);
 	clock_db_datetime(has_to ? to_ms + DAY_MS : clock_add_years_ms(clock_wall_ms(), 100), to);
-	p[0] = DB_STR(rq->who.subject);
-	p[1] = DB_STR(rq->who.subject);
+	p[0] = DB_STR(rq->ctx.who.subject);
+	p[1] = DB_STR(rq->ctx.who.subject);
 	p[2] = DB_STR(from);
 	p[3] = DB_STR(to);
 	p[4] = DB_STR(status);
 	p[5] = DB_STR(status);
 	p[6] = DB_I64(LIST_MAX);
-	if ((e = db_exec(rq->app->db, STMT_ZOOM_USER_MEETINGS, p, 7, rq->arena, &rows, LIST_MAX, NULL)) != ERR_OK)
+	if ((e = db_exec(rq->ctx.app->db, STMT_ZOOM_USER_MEETINGS, p, 7, rq->ctx.arena, &rows, LIST_MAX, NULL)) != ERR_OK)
 		return e;
 	w = resp_json(rs, 200);
 	jw_obj_open(w);

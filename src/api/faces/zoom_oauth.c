@@ -40,13 +40,13 @@ zoom_user_oauth_configured(const struct config *cfg)
 enum err
 zoom_user_connected(struct request *rq)
 {
-	struct db_val p = DB_STR(rq->who.subject);
+	struct db_val p = DB_STR(rq->ctx.who.subject);
 	struct db_rows rows;
 	enum err e;
 
-	if (!zoom_user_oauth_configured(rq->app->cfg))
+	if (!zoom_user_oauth_configured(rq->ctx.app->cfg))
 		return ERR_ZOOM_NOT_CONFIGURED;
-	if ((e = db_exec(rq->app->db, STMT_ZOOM_CONNECTION_GET, &p, 1, rq->arena, &rows, 1, NULL)) != ERR_OK)
+	if ((e = db_exec(rq->ctx.app->db, STMT_ZOOM_CONNECTION_GET, &p, 1, rq->ctx.arena, &rows, 1, NULL)) != ERR_OK)
 		return e;
 	if (rows.nrows == 0)
 		return ERR_ZOOM_NOT_CONNECTED;
@@ -56,11 +56,11 @@ zoom_user_connected(struct request *rq)
 static const char *
 redirect_uri(struct request *rq)
 {
-	const struct config *cfg = rq->app->cfg;
+	const struct config *cfg = rq->ctx.app->cfg;
 
 	if (cfg->zoom_redirect_uri != NULL)
 		return cfg->zoom_redirect_uri;
-	return arena_printf(rq->arena, "%s/api/zoom/auth/callback", cfg->public_url);
+	return arena_printf(rq->ctx.arena, "%s/api/zoom/auth/callback", cfg->public_url);
 }
 
 static void
@@ -87,14 +87,14 @@ state_check(struct request *rq, const char *state, const char **user)
 	if (state == NULL || (n = strlen(state)) > STATE_MAX || (last = strrchr(state, '.')) == NULL ||
 	    (size_t)(state + n - last - 1) != 2 * SHA256_LEN)
 		return ERR_INVALID_OAUTH_STATE;
-	state_mac(rq->app->cfg, state, (size_t)(last - state), want);
+	state_mac(rq->ctx.app->cfg, state, (size_t)(last - state), want);
 	if (!crypto_equal(want, last + 1, 2 * SHA256_LEN))
 		return ERR_INVALID_OAUTH_STATE;
 	if ((dot1 = strchr(state, '.')) == NULL || (dot2 = strchr(dot1 + 1, '.')) == NULL || dot2 >= last ||
 	    parse_i64(dot1 + 1, (size_t)(dot2 - dot1 - 1), 0, INT64_MAX / 2, &exp) != ERR_OK ||
 	    exp < clock_wall_ms() / 1000)
 		return ERR_INVALID_OAUTH_STATE;
-	*user = arena_strndup(rq->arena, state, (size_t)(dot1 - state));
+	*user = arena_strndup(rq->ctx.arena, state, (size_t)(dot1 - state));
 	return *user != NULL ? ERR_OK : ERR_NOMEM;
 }
 
@@ -102,7 +102,7 @@ state_check(struct request *rq, const char *state, const char **user)
 enum err
 zoom_auth_start(struct request *rq, struct response *rs)
 {
-	const struct config *cfg = rq->app->cfg;
+	const struct config *cfg = rq->ctx.app->cfg;
 	char mac[2 * SHA256_LEN + 1], nonce_hex[33];
 	unsigned char nonce[16];
 	const char *payload, *redirect = redirect_uri(rq);
@@ -115,7 +115,7 @@ zoom_auth_start(struct request *rq, struct response *rs)
 		return ERR_INTERNAL;
 	for (i = 0; i < sizeof(nonce); i++)
 		snprintf(nonce_hex + 2 * i, 3, "%02x", nonce[i]);
-	payload = arena_printf(rq->arena, "%s.%lld.%s", rq->who.subject,
+	payload = arena_printf(rq->ctx.arena, "%s.%lld.%s", rq->ctx.who.subject,
 	    (long long)(clock_wall_ms() / 1000 + STATE_TTL_S), nonce_hex);
 	if (payload == NULL || redirect == NULL)
 		return ERR_NOMEM;
@@ -141,7 +141,7 @@ zoom_auth_start(struct request *rq, struct response *rs)
 static enum err
 exchange(struct request *rq, const char *code, struct token_grant *g, const char **scope)
 {
-	const struct config *cfg = rq->app->cfg;
+	const struct config *cfg = rq->ctx.app->cfg;
 	struct http_call call;
 	struct http_result res;
 	struct buf form, basic, raw;
@@ -161,7 +161,7 @@ exchange(struct request *rq, const char *code, struct token_grant *g, const char
 	buf_init(&basic, 8192);
 	buf_puts(&basic, "Authorization: Basic ");
 	if (!raw.failed) {
-		char *enc = arena_alloc(rq->arena, b64url_encoded_len(raw.len) + 1);
+		char *enc = arena_alloc(rq->ctx.arena, b64url_encoded_len(raw.len) + 1);
 		size_t i, n;
 
 		if (enc != NULL) {
@@ -178,11 +178,11 @@ exchange(struct request *rq, const char *code, struct token_grant *g, const char
 	crypto_wipe(raw.data, raw.len);
 	buf_free(&raw);
 	call.verb = HV_POST;
-	call.url = arena_printf(rq->arena, "%s/oauth/token", cfg->zoom_oauth_url);
+	call.url = arena_printf(rq->ctx.arena, "%s/oauth/token", cfg->zoom_oauth_url);
 	call.what = "zoom.user_token";
-	call.headers[0] = arena_strdup(rq->arena, buf_cstr(&basic));
+	call.headers[0] = arena_strdup(rq->ctx.arena, buf_cstr(&basic));
 	call.headers[1] = "Content-Type: application/x-www-form-urlencoded";
-	call.body = arena_strdup(rq->arena, buf_cstr(&form));
+	call.body = arena_strdup(rq->ctx.arena, buf_cstr(&form));
 	call.body_len = call.body != NULL ? strlen(call.body) : 0;
 	call.idempotent = false;        /* a code is single-use */
 	crypto_wipe(basic.data, basic.len);
@@ -190,7 +190,7 @@ exchange(struct request *rq, const char *code, struct token_grant *g, const char
 	buf_free(&form);
 	if (call.url == NULL || call.headers[0] == NULL || call.body == NULL)
 		return ERR_NOMEM;
-	if ((e = http_send(rq->app->http, &call, &res)) != ERR_OK) {
+	if ((e = http_send(rq->ctx.app->http, &call, &res)) != ERR_OK) {
 		http_result_free(&res);
 		return e;
 	}
@@ -204,16 +204,16 @@ exchange(struct request *rq, const char *code, struct token_grant *g, const char
 		if (g->access_token == NULL) {
 			e = request_fail(rq, ERR_PLATFORM_ERROR, "Zoom's token answer had no access token");
 		} else {
-			g->access_token = arena_strdup(rq->arena, g->access_token);
-			g->refresh_token = g->refresh_token != NULL ? arena_strdup(rq->arena, g->refresh_token) : NULL;
-			*scope = *scope != NULL ? arena_strdup(rq->arena, *scope) : NULL;
+			g->access_token = arena_strdup(rq->ctx.arena, g->access_token);
+			g->refresh_token = g->refresh_token != NULL ? arena_strdup(rq->ctx.arena, g->refresh_token) : NULL;
+			*scope = *scope != NULL ? arena_strdup(rq->ctx.arena, *scope) : NULL;
 		}
 		json_decref(root);
 	} else if (res.status == 400 || res.status == 401) {
 		e = request_fail(rq, ERR_INVALID_OAUTH_STATE,
 		    "Zoom refused the authorization code (expired or used): connect again");
 	} else if (res.status == 429) {
-		rq->retry_after_s = res.retry_after_s > 0 ? res.retry_after_s : 60;
+		rq->ctx.retry_after_s = res.retry_after_s > 0 ? res.retry_after_s : 60;
 		e = ERR_PLATFORM_RATE_LIMITED;
 	} else {
 		e = res.status >= 500 ? ERR_PLATFORM_UNAVAILABLE : ERR_PLATFORM_AUTH_FAILED;
@@ -233,7 +233,7 @@ zoom_auth_callback(struct request *rq, struct response *rs)
 	struct jsonw *w;
 	enum err e;
 
-	if (!zoom_user_oauth_configured(rq->app->cfg))
+	if (!zoom_user_oauth_configured(rq->ctx.app->cfg))
 		return ERR_ZOOM_NOT_CONFIGURED;
 	if ((e = state_check(rq, request_query(rq, "state"), &user)) != ERR_OK)
 		return e;
@@ -247,7 +247,7 @@ zoom_auth_callback(struct request *rq, struct response *rs)
 		return e;
 	p[0] = DB_STR(user);
 	p[1] = scope != NULL && strlen(scope) <= 1024 ? DB_STR(scope) : DB_NULL;
-	if ((e = db_exec(rq->app->db, STMT_ZOOM_CONNECTION_PUT, p, 2, rq->arena, NULL, 0, NULL)) != ERR_OK)
+	if ((e = db_exec(rq->ctx.app->db, STMT_ZOOM_CONNECTION_PUT, p, 2, rq->ctx.arena, NULL, 0, NULL)) != ERR_OK)
 		return e;
 	w = resp_data(rs, 200, "Zoom account connected");
 	jw_obj_open(w);

@@ -72,7 +72,7 @@ provider_name(const char *h)
 static enum err
 verify(struct request *rq)
 {
-	const struct config *cfg = rq->app->cfg;
+	const struct config *cfg = rq->ctx.app->cfg;
 	const char *sig = request_header(rq, "HTTP_X_WEBHOOK_SIGNATURE");
 	const char *ts = request_header(rq, "HTTP_X_WEBHOOK_TIMESTAMP");
 	char want[2 * SHA256_LEN + 1], got[2 * SHA256_LEN + 1];
@@ -103,7 +103,7 @@ verify(struct request *rq)
 			return request_fail(rq, ERR_INVALID_SIGNATURE, "x-webhook-timestamp is malformed or stale");
 		/* the body is bytes (it may hold a NUL): copied, not formatted */
 		tl = strlen(ts);
-		if ((signed_text = arena_alloc(rq->arena, tl + 1 + rq->body_len + 1)) == NULL)
+		if ((signed_text = arena_alloc(rq->ctx.arena, tl + 1 + rq->body_len + 1)) == NULL)
 			return ERR_NOMEM;
 		memcpy(signed_text, ts, tl);
 		signed_text[tl] = '.';
@@ -143,7 +143,7 @@ member(struct request *rq, json_t *o, const char *key, const char *field, size_t
 			return NULL;
 		}
 	}
-	return arena_strndup(rq->arena, s, n);
+	return arena_strndup(rq->ctx.arena, s, n);
 }
 
 static enum err
@@ -199,7 +199,7 @@ parse(struct request *rq, struct delivery *d)
 				request_field_error(rq, "participant.id", "is required");
 		}
 	}
-	return rq->err.nfields > 0 ? ERR_VALIDATION_FAILED : ERR_OK;
+	return rq->ctx.err.nfields > 0 ? ERR_VALIDATION_FAILED : ERR_OK;
 }
 
 /* The meeting's new state, with its audit row and outbox event. */
@@ -215,12 +215,12 @@ apply_meeting(struct request *rq, struct db *db, struct delivery *d, const char 
 	p[0] = DB_STR(at);
 	if (d->event == WH_STARTED) {
 		p[1] = DB_STR(d->found_id);
-		e = db_exec(db, STMT_WEBHOOK_MEETING_START, p, 2, rq->arena, NULL, 0, &n);
+		e = db_exec(db, STMT_WEBHOOK_MEETING_START, p, 2, rq->ctx.arena, NULL, 0, &n);
 		action = "meeting.started";
 	} else {
 		p[1] = DB_STR(at);
 		p[2] = DB_STR(d->found_id);
-		e = db_exec(db, STMT_WEBHOOK_MEETING_END, p, 3, rq->arena, NULL, 0, &n);
+		e = db_exec(db, STMT_WEBHOOK_MEETING_END, p, 3, rq->ctx.arena, NULL, 0, &n);
 		action = "meeting.ended";
 	}
 	if (e != ERR_OK || n == 0)
@@ -228,15 +228,15 @@ apply_meeting(struct request *rq, struct db *db, struct delivery *d, const char 
 	d->applied = true;
 	if (d->event == WH_ENDED) {
 		p[0] = DB_STR(d->found_id);
-		if ((e = db_exec(db, STMT_PART_CLOSE_ALL, p, 1, rq->arena, NULL, 0, NULL)) != ERR_OK)
+		if ((e = db_exec(db, STMT_PART_CLOSE_ALL, p, 1, rq->ctx.arena, NULL, 0, NULL)) != ERR_OK)
 			return e;
 		p[0] = DB_STR(at);
 		p[1] = DB_STR(d->found_id);
-		if ((e = db_exec(db, STMT_REMOTE_PART_CLOSE_ALL, p, 2, rq->arena, NULL, 0, NULL)) != ERR_OK)
+		if ((e = db_exec(db, STMT_REMOTE_PART_CLOSE_ALL, p, 2, rq->ctx.arena, NULL, 0, NULL)) != ERR_OK)
 			return e;
 	}
 	clock_iso8601_ms(d->at_ms, iso);
-	data = arena_printf(rq->arena, "{\"source\":\"webhook\",\"provider\":\"%s\",\"%s\":\"%s\"}",
+	data = arena_printf(rq->ctx.arena, "{\"source\":\"webhook\",\"provider\":\"%s\",\"%s\":\"%s\"}",
 	    d->provider, d->event == WH_STARTED ? "started_at" : "ended_at", iso);
 	if (data == NULL)
 		return ERR_NOMEM;
@@ -260,7 +260,7 @@ apply_in_tx(struct db *db, void *ctx)
 	p[0] = DB_STR(d->provider);
 	p[1] = DB_BLOB(digest, SHA256_LEN);
 	p[2] = DB_STR(d->event_name);
-	if ((e = db_exec(db, STMT_WEBHOOK_CLAIM, p, 3, rq->arena, NULL, 0, &n)) != ERR_OK)
+	if ((e = db_exec(db, STMT_WEBHOOK_CLAIM, p, 3, rq->ctx.arena, NULL, 0, &n)) != ERR_OK)
 		return e;
 	if (n == 0) {
 		d->duplicate = true;
@@ -269,11 +269,11 @@ apply_in_tx(struct db *db, void *ctx)
 	if (d->meeting_id != NULL) {
 		p[0] = DB_STR(d->meeting_id);
 		p[1] = DB_STR(d->provider);
-		e = db_exec(db, STMT_WEBHOOK_MEETING_BY_ID, p, 2, rq->arena, &rows, 1, NULL);
+		e = db_exec(db, STMT_WEBHOOK_MEETING_BY_ID, p, 2, rq->ctx.arena, &rows, 1, NULL);
 	} else {
 		p[0] = DB_STR(d->provider);
 		p[1] = DB_STR(d->remote_id);
-		e = db_exec(db, STMT_WEBHOOK_MEETING_BY_REMOTE, p, 2, rq->arena, &rows, 1, NULL);
+		e = db_exec(db, STMT_WEBHOOK_MEETING_BY_REMOTE, p, 2, rq->ctx.arena, &rows, 1, NULL);
 	}
 	if (e != ERR_OK)
 		return e;
@@ -289,7 +289,7 @@ apply_in_tx(struct db *db, void *ctx)
 	p[3] = DB_STR(at);
 	d->applied = true;
 	return db_exec(db, d->event == WH_JOINED ? STMT_REMOTE_PART_JOINED : STMT_REMOTE_PART_LEFT,
-	    p, 4, rq->arena, NULL, 0, NULL);
+	    p, 4, rq->ctx.arena, NULL, 0, NULL);
 }
 
 /* 003's own answer shape: a bare {"success": true, ...}. */
@@ -307,7 +307,7 @@ webhook003_meeting(struct request *rq, struct response *rs)
 		return e;
 	ctx[0] = rq;
 	ctx[1] = &d;
-	if ((e = db_tx(rq->app->db, apply_in_tx, ctx)) != ERR_OK)
+	if ((e = db_tx(rq->ctx.app->db, apply_in_tx, ctx)) != ERR_OK)
 		return e;
 	w = resp_json(rs, 200);
 	jw_obj_open(w);

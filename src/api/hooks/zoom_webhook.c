@@ -32,7 +32,7 @@
 static enum err
 check_signature(struct request *rq)
 {
-	const struct secret *key = &rq->app->cfg->zoom_webhook_secret;
+	const struct secret *key = &rq->ctx.app->cfg->zoom_webhook_secret;
 	const char *ts = request_header(rq, "HTTP_X_ZM_REQUEST_TIMESTAMP");
 	const char *sig = request_header(rq, "HTTP_X_ZM_SIGNATURE");
 	char want[3 + 2 * SHA256_LEN + 1];
@@ -62,7 +62,7 @@ check_signature(struct request *rq)
 static enum err
 url_validation(struct request *rq, struct response *rs, json_t *payload)
 {
-	const struct secret *key = &rq->app->cfg->zoom_webhook_secret;
+	const struct secret *key = &rq->ctx.app->cfg->zoom_webhook_secret;
 	const char *plain = json_string_value(json_object_get(payload, "plainToken"));
 	char enc[2 * SHA256_LEN + 1];
 	struct jsonw *w;
@@ -98,7 +98,7 @@ id_text(struct request *rq, json_t *v)
 	if (json_is_string(v) && json_string_length(v) > 0)
 		return json_string_value(v);
 	if (json_is_integer(v))
-		return arena_printf(rq->arena, "%lld", (long long)json_integer_value(v));
+		return arena_printf(rq->ctx.arena, "%lld", (long long)json_integer_value(v));
 	return NULL;
 }
 
@@ -106,7 +106,7 @@ id_text(struct request *rq, json_t *v)
 static const char *
 db_time(struct request *rq, json_t *v, int64_t fallback_ms)
 {
-	char *out = arena_alloc(rq->arena, CLOCK_DB_LEN);
+	char *out = arena_alloc(rq->ctx.arena, CLOCK_DB_LEN);
 	int64_t ms = fallback_ms;
 
 	if (out == NULL)
@@ -140,7 +140,7 @@ meeting_state(struct delivery *d, struct db *db, const char *id, const char *sta
 	if (strcmp(d->event, "meeting.started") == 0) {
 		if (strcmp(status, "scheduled") != 0)
 			return ERR_OK;          /* already started, or a late delivery */
-		if ((e = db_exec(db, STMT_MEETING_START, p, 3, rq->arena, NULL, 0, &n)) != ERR_OK)
+		if ((e = db_exec(db, STMT_MEETING_START, p, 3, rq->ctx.arena, NULL, 0, &n)) != ERR_OK)
 			return e;
 		data = "{\"source\":\"zoom\"}";
 		if (n == 1 && (e = journal_record(rq, db, id, "meeting.started", data, "meeting.started",
@@ -151,12 +151,12 @@ meeting_state(struct delivery *d, struct db *db, const char *id, const char *sta
 		if (strcmp(status, "scheduled") != 0 && strcmp(status, "started") != 0)
 			return ERR_OK;
 		if (strcmp(status, "scheduled") == 0 &&
-		    (e = db_exec(db, STMT_MEETING_START, p, 3, rq->arena, NULL, 0, NULL)) != ERR_OK)
+		    (e = db_exec(db, STMT_MEETING_START, p, 3, rq->ctx.arena, NULL, 0, NULL)) != ERR_OK)
 			return e;
-		if ((e = db_exec(db, STMT_MEETING_END, p, 3, rq->arena, NULL, 0, &n)) != ERR_OK)
+		if ((e = db_exec(db, STMT_MEETING_END, p, 3, rq->ctx.arena, NULL, 0, &n)) != ERR_OK)
 			return e;
 		p[0] = DB_STR(id);
-		if ((e = db_exec(db, STMT_PART_CLOSE_ALL, p, 1, rq->arena, NULL, 0, NULL)) != ERR_OK)
+		if ((e = db_exec(db, STMT_PART_CLOSE_ALL, p, 1, rq->ctx.arena, NULL, 0, NULL)) != ERR_OK)
 			return e;
 		data = "{\"source\":\"zoom\"}";
 		if (n == 1 && (e = journal_record(rq, db, id, "meeting.ended", data, "meeting.ended",
@@ -165,7 +165,7 @@ meeting_state(struct delivery *d, struct db *db, const char *id, const char *sta
 		p[0] = DB_STR("ended");
 	}
 	p[1] = DB_STR(id);
-	return db_exec(db, STMT_MEETING_REMOTE_STATUS, p, 2, rq->arena, NULL, 0, NULL);
+	return db_exec(db, STMT_MEETING_REMOTE_STATUS, p, 2, rq->ctx.arena, NULL, 0, NULL);
 }
 
 static enum err
@@ -193,7 +193,7 @@ participant(struct delivery *d, struct db *db, const char *id, bool joined)
 	p[1] = DB_STR(key);
 	p[2] = name != NULL && strlen(name) <= 200 ? DB_STR(name) : DB_NULL;
 	p[3] = DB_STR(at);
-	return db_exec(db, joined ? STMT_ZOOM_PART_JOINED : STMT_ZOOM_PART_LEFT, p, 4, rq->arena, NULL, 0, NULL);
+	return db_exec(db, joined ? STMT_ZOOM_PART_JOINED : STMT_ZOOM_PART_LEFT, p, 4, rq->ctx.arena, NULL, 0, NULL);
 }
 
 static enum err
@@ -223,14 +223,14 @@ recording(struct delivery *d, struct db *db, const char *id)
 		    DB_STR(db_time(rq, json_object_get(f, "recording_end"), 0)) : DB_NULL;
 		if ((p[4].type == DBT_STR && p[4].len > 2048) || (p[5].type == DBT_STR && p[5].len > 2048))
 			continue;
-		if ((e = db_exec(db, STMT_ZOOM_RECORDING_PUT, p, 8, rq->arena, NULL, 0, NULL)) != ERR_OK)
+		if ((e = db_exec(db, STMT_ZOOM_RECORDING_PUT, p, 8, rq->ctx.arena, NULL, 0, NULL)) != ERR_OK)
 			return e;
 	}
 	if (share == NULL || strlen(share) > 2048)
 		return ERR_OK;
 	p[0] = DB_STR(share);
 	p[1] = DB_STR(id);
-	return db_exec(db, STMT_ZOOM_RECORDING_URL, p, 2, rq->arena, NULL, 0, NULL);
+	return db_exec(db, STMT_ZOOM_RECORDING_URL, p, 2, rq->ctx.arena, NULL, 0, NULL);
 }
 
 static enum err
@@ -245,12 +245,12 @@ apply_in_tx(struct db *db, void *ctx)
 
 	p[0] = DB_BLOB(d->digest, SHA256_LEN);
 	p[1] = DB_STR(d->event);
-	if ((e = db_exec(db, STMT_ZOOM_DELIVERY_INSERT, p, 2, rq->arena, NULL, 0, NULL)) != ERR_OK)
+	if ((e = db_exec(db, STMT_ZOOM_DELIVERY_INSERT, p, 2, rq->ctx.arena, NULL, 0, NULL)) != ERR_OK)
 		return e;       /* ERR_DB_DUPLICATE: applied before */
 	if ((zoom_id = id_text(rq, json_object_get(d->object, "id"))) == NULL)
 		return ERR_OK;
 	p[0] = DB_STR(zoom_id);
-	if ((e = db_exec(db, STMT_ZOOM_MEETING_LOCK, p, 1, rq->arena, &rows, 1, NULL)) != ERR_OK)
+	if ((e = db_exec(db, STMT_ZOOM_MEETING_LOCK, p, 1, rq->ctx.arena, &rows, 1, NULL)) != ERR_OK)
 		return e;
 	if (rows.nrows == 0)
 		return ERR_OK;  /* not one of ours: acknowledged, nothing to do */
@@ -276,7 +276,7 @@ zoom_webhook(struct request *rq, struct response *rs)
 	struct jsonw *w;
 	enum err e;
 
-	if (rq->app->cfg->zoom_webhook_secret.data == NULL)
+	if (rq->ctx.app->cfg->zoom_webhook_secret.data == NULL)
 		return ERR_ZOOM_NOT_CONFIGURED;
 	if ((e = check_signature(rq)) != ERR_OK)
 		return e;
@@ -292,7 +292,7 @@ zoom_webhook(struct request *rq, struct response *rs)
 	ts = json_object_get(rq->json, "event_ts");
 	d.event_ms = json_is_integer(ts) ? json_integer_value(ts) : clock_wall_ms();
 	crypto_sha256(rq->body, rq->body_len, d.digest);
-	e = db_tx(rq->app->db, apply_in_tx, &d);
+	e = db_tx(rq->ctx.app->db, apply_in_tx, &d);
 	if (e != ERR_OK && e != ERR_DB_DUPLICATE)
 		return e;
 	w = resp_json(rs, 200);

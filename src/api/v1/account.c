@@ -101,23 +101,23 @@ api_register(struct request *rq, struct response *rs)
 	struct jsonw *w;
 	enum err e;
 
-	if (!rq->app->cfg->registration)
+	if (!rq->ctx.app->cfg->registration)
 		return ERR_REGISTRATION_CLOSED;
 	if ((e = validate_body(rq, register_fields, 3, v)) != ERR_OK)
 		return e;
-	if ((email = normalise_email(rq->arena, v[F_EMAIL].s, v[F_EMAIL].len)) == NULL)
+	if ((email = normalise_email(rq->ctx.arena, v[F_EMAIL].s, v[F_EMAIL].len)) == NULL)
 		return request_field_error(rq, "email", "must be a valid email address");
-	if ((name = arena_strndup(rq->arena, v[F_NAME].s, v[F_NAME].len)) == NULL)
+	if ((name = arena_strndup(rq->ctx.arena, v[F_NAME].s, v[F_NAME].len)) == NULL)
 		return ERR_NOMEM;
 	if ((e = password_hash(v[F_PASSWORD].s, v[F_PASSWORD].len,
-	    (int)rq->app->cfg->scrypt_log2n, hash)) != ERR_OK)
+	    (int)rq->ctx.app->cfg->scrypt_log2n, hash)) != ERR_OK)
 		return e;
 	ulid_new(id);
 	nu.id = id;
 	nu.email = email;
 	nu.hash = hash;
 	nu.name = name;
-	e = db_tx(rq->app->db, register_tx, &nu);
+	e = db_tx(rq->ctx.app->db, register_tx, &nu);
 	if (e == ERR_DB_DUPLICATE)
 		return ERR_EMAIL_TAKEN;
 	if (e != ERR_OK)
@@ -134,7 +134,7 @@ api_register(struct request *rq, struct response *rs)
 enum err
 api_login(struct request *rq, struct response *rs)
 {
-	const struct config *cfg = rq->app->cfg;
+	const struct config *cfg = rq->ctx.app->cfg;
 	struct field_value v[2];
 	struct token_policy policy;
 	struct db_rows rows;
@@ -149,13 +149,13 @@ api_login(struct request *rq, struct response *rs)
 	token_policy_from_config(cfg, &policy);
 	if (policy.sign_key == NULL)
 		return request_fail(rq, ERR_NOT_CONFIGURED, "Login needs auth.jwt_signing_key_file");
-	email = normalise_email(rq->arena, v[F_EMAIL].s, v[F_EMAIL].len);
+	email = normalise_email(rq->ctx.arena, v[F_EMAIL].s, v[F_EMAIL].len);
 	if (email == NULL) {
 		password_burn(v[F_PASSWORD].s, v[F_PASSWORD].len, (int)cfg->scrypt_log2n);
 		return ERR_INVALID_CREDENTIALS;
 	}
 	p = DB_STR(email);
-	if ((e = db_exec(rq->app->db, STMT_USER_BY_EMAIL, &p, 1, rq->arena, &rows, 1, NULL)) != ERR_OK)
+	if ((e = db_exec(rq->ctx.app->db, STMT_USER_BY_EMAIL, &p, 1, rq->ctx.arena, &rows, 1, NULL)) != ERR_OK)
 		return e;
 	if (rows.nrows == 0) {
 		password_burn(v[F_PASSWORD].s, v[F_PASSWORD].len, (int)cfg->scrypt_log2n);
@@ -204,8 +204,8 @@ render_me(struct request *rq, struct response *rs, const struct user *u, const c
 
 	jw_obj_open(w);
 	/* the role this request acts with: meetd's own tokens may carry admin */
-	account_write_user(w, u, rq->who.role);
-	jw_kstr(w, "auth", rq->who.kind == PRINCIPAL_API_KEY ? "api_key" : "jwt");
+	account_write_user(w, u, rq->ctx.who.role);
+	jw_kstr(w, "auth", rq->ctx.who.kind == PRINCIPAL_API_KEY ? "api_key" : "jwt");
 	jw_obj_close(w);
 	return ERR_OK;
 }
@@ -216,7 +216,7 @@ api_me(struct request *rq, struct response *rs)
 	struct user u;
 	enum err e;
 
-	if ((e = users_get(rq->app->db, rq->arena, rq->who.subject, &u)) != ERR_OK)
+	if ((e = users_get(rq->ctx.app->db, rq->ctx.arena, rq->ctx.who.subject, &u)) != ERR_OK)
 		return e == ERR_USER_NOT_FOUND ? ERR_DB_UNAVAILABLE : e;
 	return render_me(rq, rs, &u, "Current user");
 }
@@ -247,7 +247,7 @@ api_me_update(struct request *rq, struct response *rs)
 	c.time_zone = validate_dup(rq, &v[P_ZONE]);
 	c.set_language = json_object_get(rq->json, "language") != NULL;
 	c.language = validate_dup(rq, &v[P_LANGUAGE]);
-	e = users_update_profile(rq->app->db, rq->arena, rq->who.subject, &c, &u, &bad);
+	e = users_update_profile(rq->ctx.app->db, rq->ctx.arena, rq->ctx.who.subject, &c, &u, &bad);
 	if (e == ERR_VALIDATION_FAILED)
 		return request_field_error(rq, bad, strcmp(bad, "language") == 0 ?
 		    "must be en or fr" : "must be an IANA time zone such as Europe/Paris");
@@ -264,7 +264,7 @@ api_me_sign_out(struct request *rq, struct response *rs)
 	struct jsonw *w;
 	enum err e;
 
-	if ((e = users_sign_out_everywhere(rq->app->db, rq->arena, rq->who.subject, now)) != ERR_OK)
+	if ((e = users_sign_out_everywhere(rq->ctx.app->db, rq->ctx.arena, rq->ctx.who.subject, now)) != ERR_OK)
 		return e == ERR_USER_NOT_FOUND ? ERR_DB_UNAVAILABLE : e;
 	clock_iso8601(now, at);
 	w = resp_data(rs, 200, "Signed out everywhere: every token issued until now is refused");
@@ -287,17 +287,17 @@ api_apikey_create(struct request *rq, struct response *rs)
 
 	if ((e = validate_body(rq, apikey_fields, 1, v)) != ERR_OK)
 		return e;
-	if (rq->who.guest)
+	if (rq->ctx.who.guest)
 		return request_fail(rq, ERR_FORBIDDEN, "API keys belong to accounts, not guests");
-	if (!apikey_generate(&key) || (name = arena_strndup(rq->arena, v[0].s, v[0].len)) == NULL)
+	if (!apikey_generate(&key) || (name = arena_strndup(rq->ctx.arena, v[0].s, v[0].len)) == NULL)
 		return ERR_INTERNAL;
 	ulid_new(id);
 	p[0] = DB_STR(id);
-	p[1] = DB_STR(rq->who.subject);
+	p[1] = DB_STR(rq->ctx.who.subject);
 	p[2] = DB_STR(key.prefix);
 	p[3] = DB_BLOB(key.hash, sizeof(key.hash));
 	p[4] = DB_STR(name);
-	if ((e = db_exec(rq->app->db, STMT_APIKEY_INSERT, p, 5, rq->arena, NULL, 0, NULL)) != ERR_OK)
+	if ((e = db_exec(rq->ctx.app->db, STMT_APIKEY_INSERT, p, 5, rq->ctx.arena, NULL, 0, NULL)) != ERR_OK)
 		return e == ERR_DB_DUPLICATE ? ERR_INTERNAL : e;
 	clock_iso8601((int64_t)time(NULL), now);
 	w = resp_data(rs, 201, "API key created; store it now, it is not shown again");
@@ -316,12 +316,12 @@ enum err
 api_apikey_list(struct request *rq, struct response *rs)
 {
 	struct db_rows rows;
-	struct db_val p = DB_STR(rq->who.subject);
+	struct db_val p = DB_STR(rq->ctx.who.subject);
 	struct jsonw *w;
 	size_t i;
 	enum err e;
 
-	if ((e = db_exec(rq->app->db, STMT_APIKEY_LIST, &p, 1, rq->arena, &rows, 100, NULL)) != ERR_OK)
+	if ((e = db_exec(rq->ctx.app->db, STMT_APIKEY_LIST, &p, 1, rq->ctx.arena, &rows, 100, NULL)) != ERR_OK)
 		return e;
 	w = resp_data(rs, 200, "API keys");
 	jw_arr_open(w);
@@ -349,8 +349,8 @@ api_apikey_delete(struct request *rq, struct response *rs)
 	if (!ulid_valid(rq->params[0]))
 		return ERR_NOT_FOUND;
 	p[0] = DB_STR(rq->params[0]);
-	p[1] = DB_STR(rq->who.subject);
-	if ((e = db_exec(rq->app->db, STMT_APIKEY_REVOKE, p, 2, rq->arena, NULL, 0, &affected)) != ERR_OK)
+	p[1] = DB_STR(rq->ctx.who.subject);
+	if ((e = db_exec(rq->ctx.app->db, STMT_APIKEY_REVOKE, p, 2, rq->ctx.arena, NULL, 0, &affected)) != ERR_OK)
 		return e;
 	if (affected == 0)
 		return ERR_NOT_FOUND;

@@ -42,7 +42,7 @@ api_admin_users_list(struct request *rq, struct response *rs)
 		return request_field_error(rq, "limit", "must be an integer from 1 to 200");
 	if (after != NULL && !ulid_valid(after))
 		return request_field_error(rq, "after", "must be a user id");
-	if ((e = users_list(rq->app->db, rq->arena, after, (size_t)n, &list, &count)) != ERR_OK)
+	if ((e = users_list(rq->ctx.app->db, rq->ctx.arena, after, (size_t)n, &list, &count)) != ERR_OK)
 		return e;
 	w = resp_data(rs, 200, "Users");
 	jw_obj_open(w);
@@ -63,7 +63,7 @@ render_one(struct request *rq, struct response *rs, const char *message)
 	struct user u;
 	enum err e;
 
-	if ((e = users_get(rq->app->db, rq->arena, rq->params[0], &u)) != ERR_OK)
+	if ((e = users_get(rq->ctx.app->db, rq->ctx.arena, rq->params[0], &u)) != ERR_OK)
 		return e;
 	write_admin_user(resp_data(rs, 200, message), &u);
 	return ERR_OK;
@@ -78,7 +78,7 @@ api_admin_user_get(struct request *rq, struct response *rs)
 static enum err
 not_self(struct request *rq)
 {
-	if (strcmp(rq->params[0], rq->who.subject) == 0)
+	if (strcmp(rq->params[0], rq->ctx.who.subject) == 0)
 		return request_fail(rq, ERR_INVALID_REQUEST,
 		    "An administrator cannot disable or delete their own account");
 	return ERR_OK;
@@ -90,7 +90,7 @@ api_admin_user_disable(struct request *rq, struct response *rs)
 	enum err e;
 
 	if ((e = not_self(rq)) != ERR_OK ||
-	    (e = users_set_disabled(rq->app->db, rq->arena, rq->params[0], true)) != ERR_OK)
+	    (e = users_set_disabled(rq->ctx.app->db, rq->ctx.arena, rq->params[0], true)) != ERR_OK)
 		return e;
 	return render_one(rq, rs, "User disabled");
 }
@@ -100,7 +100,7 @@ api_admin_user_enable(struct request *rq, struct response *rs)
 {
 	enum err e;
 
-	if ((e = users_set_disabled(rq->app->db, rq->arena, rq->params[0], false)) != ERR_OK)
+	if ((e = users_set_disabled(rq->ctx.app->db, rq->ctx.arena, rq->params[0], false)) != ERR_OK)
 		return e;
 	return render_one(rq, rs, "User enabled");
 }
@@ -110,7 +110,7 @@ api_admin_user_sign_out(struct request *rq, struct response *rs)
 {
 	enum err e;
 
-	if ((e = users_sign_out_everywhere(rq->app->db, rq->arena, rq->params[0],
+	if ((e = users_sign_out_everywhere(rq->ctx.app->db, rq->ctx.arena, rq->params[0],
 	    (int64_t)time(NULL))) != ERR_OK)
 		return e;
 	return render_one(rq, rs, "User signed out everywhere");
@@ -122,7 +122,7 @@ api_admin_user_delete(struct request *rq, struct response *rs)
 	enum err e;
 
 	if ((e = not_self(rq)) != ERR_OK ||
-	    (e = users_delete(rq->app->db, rq->arena, rq->params[0])) != ERR_OK)
+	    (e = users_delete(rq->ctx.app->db, rq->ctx.arena, rq->params[0])) != ERR_OK)
 		return e;
 	return render_one(rq, rs, "User deleted");
 }

@@ -18,7 +18,7 @@ enum err
 api_health(struct request *rq, struct response *rs)
 {
 	struct jsonw *w = resp_data(rs, 200, "meetd is alive");
-	struct scoreboard *sb = rq->app->sb;
+	struct scoreboard *sb = rq->ctx.app->sb;
 
 	jw_obj_open(w);
 	jw_kstr(w, "status", "ok");
@@ -40,7 +40,7 @@ api_ready(struct request *rq, struct response *rs)
 	bool ready = true;
 	struct jsonw *w;
 
-	e = db_exec(rq->app->db, STMT_MIGRATION_COUNT, NULL, 0, rq->arena, &rows, 1, NULL);
+	e = db_exec(rq->ctx.app->db, STMT_MIGRATION_COUNT, NULL, 0, rq->ctx.arena, &rows, 1, NULL);
 	if (e == ERR_DB_SCHEMA) {
 		db_state = "ok";
 		schema_state = "outdated";
@@ -54,7 +54,7 @@ api_ready(struct request *rq, struct response *rs)
 		schema_state = have > want ? "newer_than_binary" : "outdated";
 		ready = false;
 	}
-	if (rq->app->sb != NULL && rq->app->sb->degraded) {
+	if (rq->ctx.app->sb != NULL && rq->ctx.app->sb->degraded) {
 		responders = "crash_looping";
 		ready = false;
 	}

@@ -182,14 +182,14 @@ create_in_tx(struct db *db, void *ctx)
 	const struct new_meeting *nm = t->nm;
 	struct request *rq = t->rq;
 	const char *url = t->target.provider->create == NULL ?
-	    arena_printf(rq->arena, "%s/room/%s", rq->app->cfg->public_url, t->code) : t->remote.join_url;
+	    arena_printf(rq->ctx.arena, "%s/room/%s", rq->ctx.app->cfg->public_url, t->code) : t->remote.join_url;
 	char *event;
 	struct db_val p[17];
 	enum err e;
 
 	p[0] = DB_STR(t->id);
 	p[1] = DB_STR(nm->event_id);
-	p[2] = DB_STR(rq->who.subject);
+	p[2] = DB_STR(rq->ctx.who.subject);
 	p[3] = DB_STR(nm->platform);
 	p[4] = DB_STR(url);
 	p[5] = DB_STR(t->code);
@@ -204,18 +204,18 @@ create_in_tx(struct db *db, void *ctx)
 	p[14] = nm->participant_limit > 0 ? DB_I64(nm->participant_limit) : DB_NULL;
 	p[15] = DB_I64(nm->require_password);
 	p[16] = DB_I64(nm->waiting_room);
-	if ((e = db_exec(db, STMT_MEETING_INSERT, p, 17, rq->arena, NULL, 0, NULL)) != ERR_OK)
+	if ((e = db_exec(db, STMT_MEETING_INSERT, p, 17, rq->ctx.arena, NULL, 0, NULL)) != ERR_OK)
 		return e;
 	if (t->target.provider->create != NULL &&
 	    (e = remote_record(rq, db, &t->target, t->id, &t->remote)) != ERR_OK)
 		return e;
-	p[0] = DB_STR(rq->who.subject);
+	p[0] = DB_STR(rq->ctx.who.subject);
 	p[1] = DB_STR("organizer");
 	p[2] = DB_STR(t->id);
-	if ((e = db_exec(db, STMT_MEMBER_SET, p, 3, rq->arena, NULL, 0, NULL)) != ERR_OK)
+	if ((e = db_exec(db, STMT_MEMBER_SET, p, 3, rq->ctx.arena, NULL, 0, NULL)) != ERR_OK)
 		return e;
-	event = arena_printf(rq->arena, "{\"organizer_id\":\"%s\",\"platform\":\"%s\",\"scheduled_for_ms\":%lld}",
-	    rq->who.subject, nm->platform, (long long)nm->scheduled_ms);
+	event = arena_printf(rq->ctx.arena, "{\"organizer_id\":\"%s\",\"platform\":\"%s\",\"scheduled_for_ms\":%lld}",
+	    rq->ctx.who.subject, nm->platform, (long long)nm->scheduled_ms);
 	if (event == NULL)
 		return ERR_NOMEM;
 	if ((e = journal_record(rq, db, t->id, "meeting.created", NULL, "meeting.created", event)) != ERR_OK)
@@ -242,7 +242,7 @@ meetings_create(struct request *rq, const struct new_meeting *nm, struct idem *i
 
 	if (pf == NULL)
 		return ERR_INTERNAL;
-	if ((e = provider_ready(pf, rq->app->cfg)) != ERR_OK)
+	if ((e = provider_ready(pf, rq->ctx.app->cfg)) != ERR_OK)
 		return e;
 	memset(&t, 0, sizeof(t));
 	t.rq = rq;
@@ -285,7 +285,7 @@ meetings_create(struct request *rq, const struct new_meeting *nm, struct idem *i
 			e = ERR_INTERNAL;
 			break;
 		}
-		if ((e = db_tx(rq->app->db, create_in_tx, &t)) != ERR_DB_DUPLICATE)
+		if ((e = db_tx(rq->ctx.app->db, create_in_tx, &t)) != ERR_DB_DUPLICATE)
 			break;
 	}
 	if (e != ERR_OK) {
@@ -310,7 +310,7 @@ meetings_parse_create(struct request *rq, enum create_face face, struct new_meet
 	memset(v, 0, sizeof(v));
 	e = room ? validate_body(rq, room_fields, F_PLATFORM, v) :
 	    validate_body(rq, create_fields, NFIELDS, v);
-	if (e != ERR_OK && (e != ERR_VALIDATION_FAILED || rq->err.nfields == 0))
+	if (e != ERR_OK && (e != ERR_VALIDATION_FAILED || rq->ctx.err.nfields == 0))
 		return e;       /* not an object: nothing more to say */
 	nm->scheduled_ms = clock_wall_ms();
 	check_time_fields(rq, v, &nm->scheduled_ms);
@@ -318,7 +318,7 @@ meetings_parse_create(struct request *rq, enum create_face face, struct new_meet
 	if (nm->platform != NULL && !validate_failed(rq, "platform") && provider_find(nm->platform) == NULL)
 		request_field_error(rq, "platform",
 		    "must be one of native, jitsi, zoom, google_meet, teams, webex, facetime, livekit");
-	if (rq->err.nfields > 0)
+	if (rq->ctx.err.nfields > 0)
 		return ERR_VALIDATION_FAILED;
 	nm->title = validate_dup(rq, &v[F_TITLE]);
 	nm->description = validate_dup(rq, &v[F_DESCRIPTION]);
@@ -343,15 +343,15 @@ meetings_charge_platform(struct request *rq, const char *platform)
 	enum err e;
 
 	memset(&d, 0, sizeof(d));
-	snprintf(key, sizeof(key), "u:%s:create:%s", rq->who.subject, platform);
-	if ((e = limiter_take(rq->app->db, rq->arena, key, &rq->app->cfg->limit_create_platform,
+	snprintf(key, sizeof(key), "u:%s:create:%s", rq->ctx.who.subject, platform);
+	if ((e = limiter_take(rq->ctx.app->db, rq->ctx.arena, key, &rq->ctx.app->cfg->limit_create_platform,
 	    &d, &allowed)) != ERR_OK)
 		return e;
 	if (allowed)
 		return ERR_OK;
-	rq->limit = d;
-	rq->retry_after_s = d.retry_after_s;
-	rq->err.limit = &rq->limit;
+	rq->ctx.limit = d;
+	rq->ctx.retry_after_s = d.retry_after_s;
+	rq->ctx.err.limit = &rq->ctx.limit;
 	return request_fail(rq, ERR_RATE_LIMITED, "Meeting creation limit for this platform exceeded");
 }
 
@@ -367,7 +367,7 @@ meetings_create_for_face(struct request *rq, const struct new_meeting *nm, struc
 	    (e = meetings_create(rq, nm, &idem, &out)) != ERR_OK)
 		return e;
 	buf_free(&out.data);
-	return meeting_load(rq, rq->app->db, out.id, false, m);
+	return meeting_load(rq, rq->ctx.app->db, out.id, false, m);
 }
 
 enum err
@@ -403,7 +403,7 @@ api_meeting_get(struct request *rq, struct response *rs)
 	struct meeting m;
 	enum err e;
 
-	if ((e = meeting_load(rq, rq->app->db, rq->params[0], false, &m)) != ERR_OK)
+	if ((e = meeting_load(rq, rq->ctx.app->db, rq->params[0], false, &m)) != ERR_OK)
 		return e;
 	return meeting_write(rq, resp_data(rs, 200, "Meeting retrieved successfully"), &m);
 }
@@ -417,14 +417,14 @@ decode_cursor(struct request *rq, const char *c, const char **ts, const char **i
 	char *bar, *s;
 	int64_t ms;
 
-	if (n > 128 || (raw = arena_alloc(rq->arena, n + 1)) == NULL ||
+	if (n > 128 || (raw = arena_alloc(rq->ctx.arena, n + 1)) == NULL ||
 	    !b64url_decode(c, n, raw, &len))
 		return request_field_error(rq, "cursor", "is not a cursor this server gave");
 	s = (char *)raw;
 	s[len] = '\0';
 	bar = strchr(s, '|');
 	if (bar == NULL || bar - s != CLOCK_DB_LEN - 1 || !ulid_valid(bar + 1) ||
-	    !clock_parse_iso8601(arena_printf(rq->arena, "%.10sT%.12sZ", s, s + 11), &ms))
+	    !clock_parse_iso8601(arena_printf(rq->ctx.arena, "%.10sT%.12sZ", s, s + 11), &ms))
 		return request_field_error(rq, "cursor", "is not a cursor this server gave");
 	*bar = '\0';
 	*ts = s;
@@ -435,9 +435,9 @@ decode_cursor(struct request *rq, const char *c, const char **ts, const char **i
 static const char *
 encode_cursor(struct request *rq, const char *ts, const char *id)
 {
-	char *raw = arena_printf(rq->arena, "%s|%s", ts, id), *out;
+	char *raw = arena_printf(rq->ctx.arena, "%s|%s", ts, id), *out;
 
-	if (raw == NULL || (out = arena_alloc(rq->arena, b64url_encoded_len(strlen(raw)) + 1)) == NULL)
+	if (raw == NULL || (out = arena_alloc(rq->ctx.arena, b64url_encoded_len(strlen(raw)) + 1)) == NULL)
 		return NULL;
 	b64url_encode(raw, strlen(raw), out);
 	return out;
@@ -456,7 +456,7 @@ query_time(struct request *rq, const char *name, const char *if_absent)
 		request_field_error(rq, name, "must be an ISO-8601 date-time with an offset");
 		return if_absent;
 	}
-	if ((out = arena_alloc(rq->arena, CLOCK_DB_LEN)) != NULL)
+	if ((out = arena_alloc(rq->ctx.arena, CLOCK_DB_LEN)) != NULL)
 		clock_db_datetime(ms, out);
 	return out;
 }
@@ -466,7 +466,7 @@ meetings_list(struct request *rq, const struct list_filter *f, struct db_rows *r
 {
 	struct db_val p[13];
 
-	p[0] = DB_STR(rq->who.subject);
+	p[0] = DB_STR(rq->ctx.who.subject);
 	p[1] = DB_STR(f->from);
 	p[2] = DB_STR(f->to);
 	p[3] = DB_STR(f->after_ts);
@@ -479,7 +479,7 @@ meetings_list(struct request *rq, const struct list_filter *f, struct db_rows *r
 	p[10] = DB_STR(f->role);
 	p[11] = DB_STR(f->role);
 	p[12] = DB_I64(f->limit);
-	return db_exec(rq->app->db, STMT_MEETING_LIST, p, 13, rq->arena, rows, (size_t)f->limit, NULL);
+	return db_exec(rq->ctx.app->db, STMT_MEETING_LIST, p, 13, rq->ctx.arena, rows, (size_t)f->limit, NULL);
 }
 
 enum err
@@ -511,7 +511,7 @@ api_meeting_list(struct request *rq, struct response *rs)
 	f.to = query_time(rq, "to", f.to);
 	if (cursor != NULL)
 		(void)decode_cursor(rq, cursor, &f.after_ts, &f.after_id);
-	if (rq->err.nfields > 0)
+	if (rq->ctx.err.nfields > 0)
 		return ERR_VALIDATION_FAILED;
 	f.limit = n + 1;        /* one more tells whether there is a next page */
 	if ((e = meetings_list(rq, &f, &rows)) != ERR_OK)
@@ -581,12 +581,12 @@ update_in_tx(struct db *db, void *ctx)
 	p[6] = DB_I64(v[F_REQUIRE_PASSWORD].present ? v[F_REQUIRE_PASSWORD].b : m.require_password);
 	p[7] = DB_I64(v[F_WAITING_ROOM].present ? v[F_WAITING_ROOM].b : m.waiting_room);
 	p[8] = DB_STR(m.id);
-	if ((e = db_exec(db, STMT_MEETING_UPDATE, p, 9, rq->arena, NULL, 0, NULL)) != ERR_OK)
+	if ((e = db_exec(db, STMT_MEETING_UPDATE, p, 9, rq->ctx.arena, NULL, 0, NULL)) != ERR_OK)
 		return e;
 	if (v[F_SCHEDULED_FOR].present) {
 		p[0] = DB_STR(sched);
 		p[1] = DB_STR(m.id);
-		if ((e = db_exec(db, STMT_MEMBERS_RESCHEDULE, p, 2, rq->arena, NULL, 0, NULL)) != ERR_OK)
+		if ((e = db_exec(db, STMT_MEMBERS_RESCHEDULE, p, 2, rq->ctx.arena, NULL, 0, NULL)) != ERR_OK)
 			return e;
 	}
 	/* which fields changed, by name only: the audit never holds values */
@@ -617,7 +617,7 @@ update_remote(struct request *rq, const struct field_value *v, int64_t sched_ms)
 	struct meeting m;
 	enum err e;
 
-	if ((e = meeting_load(rq, rq->app->db, rq->params[0], false, &m)) != ERR_OK)
+	if ((e = meeting_load(rq, rq->ctx.app->db, rq->params[0], false, &m)) != ERR_OK)
 		return e;
 	if (strcmp(m.platform, "native") == 0)
 		return ERR_OK;
@@ -656,21 +656,21 @@ api_meeting_update(struct request *rq, struct response *rs)
 
 	memset(v, 0, sizeof(v));
 	e = validate_body(rq, update_fields, F_PLATFORM, v);
-	if (e != ERR_OK && (e != ERR_VALIDATION_FAILED || rq->err.nfields == 0))
+	if (e != ERR_OK && (e != ERR_VALIDATION_FAILED || rq->ctx.err.nfields == 0))
 		return e;
 	for (i = 0; i < F_PLATFORM; i++)
 		n += v[i].present;
-	if (n == 0 && rq->err.nfields == 0)
+	if (n == 0 && rq->ctx.err.nfields == 0)
 		return request_fail(rq, ERR_VALIDATION_FAILED, "Nothing to update: send at least one field");
 	check_time_fields(rq, v, &t.sched_ms);
-	if (rq->err.nfields > 0)
+	if (rq->ctx.err.nfields > 0)
 		return ERR_VALIDATION_FAILED;
 	if ((e = update_remote(rq, v, t.sched_ms)) != ERR_OK)
 		return e;
 	answer_init(&a);
 	a.message = "Meeting updated successfully";
 	t.answer = &a;
-	return answer_send(&a, rs, db_tx(rq->app->db, update_in_tx, &t));
+	return answer_send(&a, rs, db_tx(rq->ctx.app->db, update_in_tx, &t));
 }
 
 /* --- state changes ----------------------------------------------------- */
@@ -709,53 +709,53 @@ transition_in_tx(struct db *db, void *ctx)
 	switch (t->action) {
 	case MA_START:
 		p[0] = DB_STR(now_db);
-		p[1] = DB_STR(rq->who.subject);
+		p[1] = DB_STR(rq->ctx.who.subject);
 		p[2] = DB_STR(m.id);
-		if ((e = db_exec(db, STMT_MEETING_START, p, 3, rq->arena, NULL, 0, &n)) != ERR_OK)
+		if ((e = db_exec(db, STMT_MEETING_START, p, 3, rq->ctx.arena, NULL, 0, &n)) != ERR_OK)
 			return e;
 		jw_obj_open(&w);
 		jw_kstr(&w, "meeting_id", m.id);
-		jw_kstr(&w, "started_by", rq->who.subject);
+		jw_kstr(&w, "started_by", rq->ctx.who.subject);
 		jw_kstr(&w, "started_at", now);
 		jw_obj_close(&w);
 		t->answer->message = "Meeting started successfully";
-		data = arena_printf(rq->arena, "{\"started_by\":\"%s\",\"started_at\":\"%s\"}", rq->who.subject, now);
+		data = arena_printf(rq->ctx.arena, "{\"started_by\":\"%s\",\"started_at\":\"%s\"}", rq->ctx.who.subject, now);
 		return n != 1 ? ERR_DB_RETRY :
 		    journal_record(rq, db, m.id, "meeting.started", NULL, "meeting.started", data);
 	case MA_END:
 		p[0] = DB_STR(now_db);
-		p[1] = DB_STR(rq->who.subject);
+		p[1] = DB_STR(rq->ctx.who.subject);
 		p[2] = DB_STR(m.id);
-		if ((e = db_exec(db, STMT_MEETING_END, p, 3, rq->arena, NULL, 0, &n)) != ERR_OK)
+		if ((e = db_exec(db, STMT_MEETING_END, p, 3, rq->ctx.arena, NULL, 0, &n)) != ERR_OK)
 			return e;
 		if (n != 1)
 			return ERR_DB_RETRY;
 		p[0] = DB_STR(m.id);
-		if ((e = db_exec(db, STMT_PART_CLOSE_ALL, p, 1, rq->arena, NULL, 0, NULL)) != ERR_OK)
+		if ((e = db_exec(db, STMT_PART_CLOSE_ALL, p, 1, rq->ctx.arena, NULL, 0, NULL)) != ERR_OK)
 			return e;
 		minutes = m.active_seconds > 0 ? (m.active_seconds + 30) / 60 : 0;
 		jw_obj_open(&w);
 		jw_kstr(&w, "meeting_id", m.id);
-		jw_kstr(&w, "ended_by", rq->who.subject);
+		jw_kstr(&w, "ended_by", rq->ctx.who.subject);
 		jw_kstr(&w, "ended_at", now);
 		jw_kint(&w, "duration_minutes", minutes);
 		jw_obj_close(&w);
 		t->answer->message = "Meeting ended successfully";
-		data = arena_printf(rq->arena, "{\"ended_by\":\"%s\",\"ended_at\":\"%s\",\"duration_minutes\":%lld}",
-		    rq->who.subject, now, (long long)minutes);
+		data = arena_printf(rq->ctx.arena, "{\"ended_by\":\"%s\",\"ended_at\":\"%s\",\"duration_minutes\":%lld}",
+		    rq->ctx.who.subject, now, (long long)minutes);
 		return journal_record(rq, db, m.id, "meeting.ended", NULL, "meeting.ended", data);
 	case MA_CANCEL:
 		p[0] = DB_STR(now_db);
 		p[1] = DB_STR(m.id);
-		if ((e = db_exec(db, STMT_MEETING_CANCEL, p, 2, rq->arena, NULL, 0, &n)) != ERR_OK)
+		if ((e = db_exec(db, STMT_MEETING_CANCEL, p, 2, rq->ctx.arena, NULL, 0, &n)) != ERR_OK)
 			return e;
 		if (n != 1)
 			return ERR_DB_RETRY;
 		p[0] = DB_STR(m.id);
-		if ((e = db_exec(db, STMT_PART_CLOSE_ALL, p, 1, rq->arena, NULL, 0, NULL)) != ERR_OK)
+		if ((e = db_exec(db, STMT_PART_CLOSE_ALL, p, 1, rq->ctx.arena, NULL, 0, NULL)) != ERR_OK)
 			return e;
 		t->answer->message = "Meeting cancelled successfully";
-		data = arena_printf(rq->arena, "{\"cancelled_by\":\"%s\",\"cancelled_at\":\"%s\"}", rq->who.subject, now);
+		data = arena_printf(rq->ctx.arena, "{\"cancelled_by\":\"%s\",\"cancelled_at\":\"%s\"}", rq->ctx.who.subject, now);
 		if ((e = journal_record(rq, db, m.id, "meeting.cancelled", NULL, "meeting.cancelled", data)) != ERR_OK)
 			return e;
 		return render_meeting(rq, db, m.id, t->answer);
@@ -773,7 +773,7 @@ transition_remote(struct request *rq, enum meeting_action action)
 
 	if (action == MA_START)
 		return ERR_OK;          /* hosts start platform meetings in the platform */
-	if ((e = meeting_load(rq, rq->app->db, rq->params[0], false, &m)) != ERR_OK)
+	if ((e = meeting_load(rq, rq->ctx.app->db, rq->params[0], false, &m)) != ERR_OK)
 		return e;
 	if (strcmp(m.platform, "native") == 0)
 		return ERR_OK;
@@ -795,7 +795,7 @@ transition(struct request *rq, struct response *rs, enum meeting_action action)
 		return e;
 	answer_init(&a);
 	t.answer = &a;
-	return answer_send(&a, rs, db_tx(rq->app->db, transition_in_tx, &t));
+	return answer_send(&a, rs, db_tx(rq->ctx.app->db, transition_in_tx, &t));
 }
 
 enum err
@@ -828,14 +828,14 @@ api_meeting_status(struct request *rq, struct response *rs)
 	struct jsonw *w;
 	enum err e;
 
-	if ((e = meeting_load(rq, rq->app->db, rq->params[0], false, &m)) != ERR_OK)
+	if ((e = meeting_load(rq, rq->ctx.app->db, rq->params[0], false, &m)) != ERR_OK)
 		return e;
 	/* 000: the platform's status, cached five minutes (?refresh=true reads
 	 * it now); 001's shape has no field for it: the meeting object shows it */
 	if ((e = remote_refresh_status(rq, &m, refresh != NULL && strcmp(refresh, "true") == 0)) != ERR_OK)
 		return e;
 	p = DB_STR(m.id);
-	if ((e = db_exec(rq->app->db, STMT_PART_STATS, &p, 1, rq->arena, &rows, 1, NULL)) != ERR_OK)
+	if ((e = db_exec(rq->ctx.app->db, STMT_PART_STATS, &p, 1, rq->ctx.arena, &rows, 1, NULL)) != ERR_OK)
 		return e;
 	w = resp_data(rs, 200, "Meeting status retrieved successfully");
 	jw_obj_open(w);
@@ -892,7 +892,7 @@ regen_in_tx(struct db *db, void *ctx)
 		p[0] = DB_BLOB(hash, SHA256_LEN);
 		p[1] = DB_BLOB(box, box_len);
 		p[2] = DB_STR(m.id);
-		e = db_exec(db, STMT_MEETING_SET_INVITE, p, 3, rq->arena, NULL, 0, NULL);
+		e = db_exec(db, STMT_MEETING_SET_INVITE, p, 3, rq->ctx.arena, NULL, 0, NULL);
 	} else {
 		if (!cred_passcode(passcode))
 			return ERR_INTERNAL;
@@ -900,7 +900,7 @@ regen_in_tx(struct db *db, void *ctx)
 			return e;
 		p[0] = DB_BLOB(box, box_len);
 		p[1] = DB_STR(m.id);
-		e = db_exec(db, STMT_MEETING_SET_PASSCODE, p, 2, rq->arena, NULL, 0, NULL);
+		e = db_exec(db, STMT_MEETING_SET_PASSCODE, p, 2, rq->ctx.arena, NULL, 0, NULL);
 	}
 	if (e != ERR_OK)
 		return e;
@@ -919,7 +919,7 @@ regenerate(struct request *rq, struct response *rs, bool invite)
 	answer_init(&a);
 	a.message = invite ? "Invitation link regenerated" : "Passcode regenerated";
 	t.answer = &a;
-	return answer_send(&a, rs, db_tx(rq->app->db, regen_in_tx, &t));
+	return answer_send(&a, rs, db_tx(rq->ctx.app->db, regen_in_tx, &t));
 }
 
 enum err
@@ -969,7 +969,7 @@ member_in_tx(struct db *db, void *ctx)
 	if (!ulid_valid(user))
 		return ERR_USER_NOT_FOUND;
 	p[0] = DB_STR(user);
-	if ((e = db_exec(db, STMT_USER_BY_ID, p, 1, rq->arena, &rows, 1, NULL)) != ERR_OK)
+	if ((e = db_exec(db, STMT_USER_BY_ID, p, 1, rq->ctx.arena, &rows, 1, NULL)) != ERR_OK)
 		return e;
 	if (rows.nrows != 1)
 		return ERR_USER_NOT_FOUND;
@@ -977,19 +977,19 @@ member_in_tx(struct db *db, void *ctx)
 		p[0] = DB_STR(user);
 		p[1] = DB_STR(t->role);
 		p[2] = DB_STR(m.id);
-		e = db_exec(db, STMT_MEMBER_SET, p, 3, rq->arena, NULL, 0, NULL);
+		e = db_exec(db, STMT_MEMBER_SET, p, 3, rq->ctx.arena, NULL, 0, NULL);
 	} else {
 		p[0] = DB_STR(m.id);
 		p[1] = DB_STR(user);
-		if ((e = db_exec(db, STMT_MEMBER_DELETE, p, 2, rq->arena, NULL, 0, &n)) == ERR_OK && n == 0)
+		if ((e = db_exec(db, STMT_MEMBER_DELETE, p, 2, rq->ctx.arena, NULL, 0, &n)) == ERR_OK && n == 0)
 			return request_fail(rq, ERR_USER_NOT_FOUND, "This user is not a member of the meeting");
 		/* a guest exists for this meeting alone: removed, it stays out */
 		if (e == ERR_OK && strcmp(db_cell(&rows, 0, 6), "guest") == 0)
-			e = users_set_disabled(db, rq->arena, user, true);
+			e = users_set_disabled(db, rq->ctx.arena, user, true);
 	}
 	if (e != ERR_OK)
 		return e;
-	details = arena_printf(rq->arena, "{\"user_id\":\"%s\",\"role\":%s%s%s}", user,
+	details = arena_printf(rq->ctx.arena, "{\"user_id\":\"%s\",\"role\":%s%s%s}", user,
 	    t->role ? "\"" : "", t->role ? t->role : "null", t->role ? "\"" : "");
 	if ((e = journal_record(rq, db, m.id, t->role ? "member.set" : "member.removed", details,
 	    NULL, NULL)) != ERR_OK)
@@ -1025,7 +1025,7 @@ api_meeting_member_set(struct request *rq, struct response *rs)
 	answer_init(&a);
 	a.message = "Member updated";
 	t.answer = &a;
-	return answer_send(&a, rs, db_tx(rq->app->db, member_in_tx, &t));
+	return answer_send(&a, rs, db_tx(rq->ctx.app->db, member_in_tx, &t));
 }
 
 enum err
@@ -1037,7 +1037,7 @@ api_meeting_member_delete(struct request *rq, struct response *rs)
 	answer_init(&a);
 	a.message = "Member removed";
 	t.answer = &a;
-	return answer_send(&a, rs, db_tx(rq->app->db, member_in_tx, &t));
+	return answer_send(&a, rs, db_tx(rq->ctx.app->db, member_in_tx, &t));
 }
 
 /* --- audit ---------------------------------------------------------------- */
@@ -1054,7 +1054,7 @@ api_meeting_audit(struct request *rq, struct response *rs)
 	size_t i, shown;
 	enum err e;
 
-	if ((e = meeting_load(rq, rq->app->db, rq->params[0], false, &m)) != ERR_OK)
+	if ((e = meeting_load(rq, rq->ctx.app->db, rq->params[0], false, &m)) != ERR_OK)
 		return e;
 	if (m.my_role != ROLE_ORGANIZER)
 		return request_fail(rq, ERR_FORBIDDEN, "Only the organizer reads the audit log");
@@ -1062,12 +1062,12 @@ api_meeting_audit(struct request *rq, struct response *rs)
 		request_field_error(rq, "limit", "must be an integer from 1 to 100");
 	if (cursor != NULL && parse_i64z(cursor, 1, INT64_MAX, &before) != ERR_OK)
 		request_field_error(rq, "cursor", "is not a cursor this server gave");
-	if (rq->err.nfields > 0)
+	if (rq->ctx.err.nfields > 0)
 		return ERR_VALIDATION_FAILED;
 	p[0] = DB_STR(m.id);
 	p[1] = DB_I64(before);
 	p[2] = DB_I64(n + 1);
-	if ((e = db_exec(rq->app->db, STMT_AUDIT_LIST, p, 3, rq->arena, &rows, (size_t)n + 1, NULL)) != ERR_OK)
+	if ((e = db_exec(rq->ctx.app->db, STMT_AUDIT_LIST, p, 3, rq->ctx.arena, &rows, (size_t)n + 1, NULL)) != ERR_OK)
 		return e;
 	shown = rows.nrows > (size_t)n ? (size_t)n : rows.nrows;
 	w = resp_data(rs, 200, "Audit log retrieved successfully");

@@ -24,7 +24,7 @@ counter(struct buf *b, const char *name, const char *help, uint64_t v)
 enum err
 api_metrics(struct request *rq, struct response *rs)
 {
-	struct scoreboard *sb = rq->app->sb;
+	struct scoreboard *sb = rq->ctx.app->sb;
 	struct sb_metrics *m;
 	struct buf *b;
 	size_t r;

@@ -48,7 +48,7 @@ parse_limit(const char *s, int64_t max, int64_t *out)
 static char *
 dup_value(struct request *rq, const struct field_value *v)
 {
-	return v->present ? arena_strndup(rq->arena, v->s, v->len) : NULL;
+	return v->present ? arena_strndup(rq->ctx.arena, v->s, v->len) : NULL;
 }
 
 /* Reads the join body (with or without meeting_code). */
@@ -87,7 +87,7 @@ parse_join(struct request *rq, bool with_code, struct join_request *j, const cha
 static enum err
 take_attempt(struct request *rq, const char *meeting_key, bool *ok)
 {
-	const struct config *cfg = rq->app->cfg;
+	const struct config *cfg = rq->ctx.app->cfg;
 	char mk[LIMIT_KEY_MAX], ak[LIMIT_KEY_MAX];
 	int64_t retry_m = 0, retry_a = 0;
 	bool allowed_m, allowed_a;
@@ -95,10 +95,10 @@ take_attempt(struct request *rq, const char *meeting_key, bool *ok)
 
 	snprintf(mk, sizeof(mk), "pc:m:%s", meeting_key);
 	snprintf(ak, sizeof(ak), "pc:a:%s", rq->remote_addr != NULL ? rq->remote_addr : "-");
-	if ((e = attempts_take(rq->app->db, rq->arena, mk, cfg->passcode_attempts, cfg->passcode_window,
+	if ((e = attempts_take(rq->ctx.app->db, rq->ctx.arena, mk, cfg->passcode_attempts, cfg->passcode_window,
 	    &allowed_m, &retry_m)) != ERR_OK)
 		return e;
-	if ((e = attempts_take(rq->app->db, rq->arena, ak, cfg->passcode_attempts, cfg->passcode_window,
+	if ((e = attempts_take(rq->ctx.app->db, rq->ctx.arena, ak, cfg->passcode_attempts, cfg->passcode_window,
 	    &allowed_a, &retry_a)) != ERR_OK)
 		return e;
 	*ok = allowed_m && allowed_a;
@@ -106,10 +106,10 @@ take_attempt(struct request *rq, const char *meeting_key, bool *ok)
 		return ERR_OK;
 	/* a refused attempt is no failure: give back what was reserved */
 	if (allowed_m)
-		(void)attempts_refund(rq->app->db, mk);
+		(void)attempts_refund(rq->ctx.app->db, mk);
 	if (allowed_a)
-		(void)attempts_refund(rq->app->db, ak);
-	rq->retry_after_s = retry_m > retry_a ? retry_m : retry_a;
+		(void)attempts_refund(rq->ctx.app->db, ak);
+	rq->ctx.retry_after_s = retry_m > retry_a ? retry_m : retry_a;
 	return ERR_TOO_MANY_ATTEMPTS;
 }
 
@@ -119,9 +119,9 @@ refund_attempt(struct request *rq, const char *meeting_key)
 	char key[LIMIT_KEY_MAX];
 
 	snprintf(key, sizeof(key), "pc:m:%s", meeting_key);
-	(void)attempts_refund(rq->app->db, key);
+	(void)attempts_refund(rq->ctx.app->db, key);
 	snprintf(key, sizeof(key), "pc:a:%s", rq->remote_addr != NULL ? rq->remote_addr : "-");
-	(void)attempts_refund(rq->app->db, key);
+	(void)attempts_refund(rq->ctx.app->db, key);
 }
 
 /* Checks a passcode against meeting m (which may be NULL: unknown), with
@@ -158,10 +158,10 @@ meetings_check_code(struct request *rq, const char *code, const char *passcode,
 	if (code == NULL || passcode == NULL || !cred_code_valid(code))
 		return ERR_INVALID_MEETING_CREDENTIALS;
 	p = DB_STR(code);
-	if ((e = db_exec(rq->app->db, STMT_MEETING_BY_CODE, &p, 1, rq->arena, &rows, 1, NULL)) != ERR_OK)
+	if ((e = db_exec(rq->ctx.app->db, STMT_MEETING_BY_CODE, &p, 1, rq->ctx.arena, &rows, 1, NULL)) != ERR_OK)
 		return e;
 	if (rows.nrows == 1) {
-		if ((e = meeting_load_any(rq, rq->app->db, db_cell(&rows, 0, 0), false, &m)) != ERR_OK &&
+		if ((e = meeting_load_any(rq, rq->ctx.app->db, db_cell(&rows, 0, 0), false, &m)) != ERR_OK &&
 		    e != ERR_MEETING_NOT_FOUND)
 			return e;
 		if (e == ERR_OK)
@@ -186,7 +186,7 @@ find_invitation(struct request *rq, const char *token, struct db_rows *rows)
 
 	cred_invite_hash(token, hash);
 	p = DB_BLOB(hash, SHA256_LEN);
-	return db_exec(rq->app->db, STMT_MEETING_BY_INVITE, &p, 1, rq->arena, rows, 1, NULL);
+	return db_exec(rq->ctx.app->db, STMT_MEETING_BY_INVITE, &p, 1, rq->ctx.arena, rows, 1, NULL);
 }
 
 static const char *
@@ -217,8 +217,8 @@ open_session(struct request *rq, struct db *db, const char *meeting_id, struct j
 	enum err e;
 
 	p[0] = DB_STR(meeting_id);
-	p[1] = DB_STR(rq->who.subject);
-	if ((e = db_exec(db, STMT_PART_OPEN_GET, p, 2, rq->arena, &rows, 1, NULL)) != ERR_OK)
+	p[1] = DB_STR(rq->ctx.who.subject);
+	if ((e = db_exec(db, STMT_PART_OPEN_GET, p, 2, rq->ctx.arena, &rows, 1, NULL)) != ERR_OK)
 		return e;
 	if (rows.nrows != 1)
 		return ERR_PARTICIPANT_NOT_FOUND;
@@ -253,15 +253,15 @@ join_in_tx(struct db *db, void *ctx)
 		return e;       /* already in: the open session is the answer */
 	if (m.participant_limit > 0) {
 		p[0] = DB_STR(m.id);
-		if ((e = db_exec(db, STMT_PART_COUNT_OPEN, p, 1, rq->arena, &rows, 1, NULL)) != ERR_OK)
+		if ((e = db_exec(db, STMT_PART_COUNT_OPEN, p, 1, rq->ctx.arena, &rows, 1, NULL)) != ERR_OK)
 			return e;
 		if (rows.nrows == 1 && strtoll(db_cell(&rows, 0, 0), NULL, 10) >= m.participant_limit)
 			return ERR_MAX_PARTICIPANTS;
 	}
 	if (m.my_role == ROLE_NONE) {
-		p[0] = DB_STR(rq->who.subject);
+		p[0] = DB_STR(rq->ctx.who.subject);
 		p[1] = DB_STR(m.id);
-		if ((e = db_exec(db, STMT_MEMBER_ADD_GUEST, p, 2, rq->arena, NULL, 0, NULL)) != ERR_OK)
+		if ((e = db_exec(db, STMT_MEMBER_ADD_GUEST, p, 2, rq->ctx.arena, NULL, 0, NULL)) != ERR_OK)
 			return e;
 		m.my_role = ROLE_GUEST;
 	}
@@ -269,18 +269,18 @@ join_in_tx(struct db *db, void *ctx)
 	ulid_new(t->participant_id);
 	p[0] = DB_STR(t->participant_id);
 	p[1] = DB_STR(m.id);
-	p[2] = DB_STR(rq->who.subject);
+	p[2] = DB_STR(rq->ctx.who.subject);
 	p[3] = DB_STR(role);
 	p[4] = DB_STR(t->j->connection_id);
 	p[5] = DB_STR(t->j->device_type);
 	p[6] = DB_I64(t->j->join_muted);
 	p[7] = DB_I64(!t->j->join_without_video);
-	if ((e = db_exec(db, STMT_PART_INSERT, p, 8, rq->arena, NULL, 0, NULL)) != ERR_OK)
+	if ((e = db_exec(db, STMT_PART_INSERT, p, 8, rq->ctx.arena, NULL, 0, NULL)) != ERR_OK)
 		return e;
 	if ((e = open_session(rq, db, m.id, t->out)) != ERR_OK)
 		return e;
-	data = arena_printf(rq->arena, "{\"user_id\":\"%s\",\"role\":\"%s\",\"joined_at\":\"%s\"}",
-	    rq->who.subject, role, t->out->joined_at);
+	data = arena_printf(rq->ctx.arena, "{\"user_id\":\"%s\",\"role\":\"%s\",\"joined_at\":\"%s\"}",
+	    rq->ctx.who.subject, role, t->out->joined_at);
 	return journal_record(rq, db, m.id, "participant.joined", NULL, "participant.joined", data);
 }
 
@@ -297,7 +297,7 @@ meetings_join(struct request *rq, const char *id, struct join_request *j, enum e
 	if (id == NULL || !ulid_valid(id))
 		return unknown;
 	if (!j->credentials_checked && (j->passcode != NULL || j->invitation_token != NULL)) {
-		e = meeting_load_any(rq, rq->app->db, id, false, &m);
+		e = meeting_load_any(rq, rq->ctx.app->db, id, false, &m);
 		if (e != ERR_OK && e != ERR_MEETING_NOT_FOUND)
 			return e;
 		if (e == ERR_OK && m.my_role != ROLE_NONE) {
@@ -314,7 +314,7 @@ meetings_join(struct request *rq, const char *id, struct join_request *j, enum e
 			return unknown;
 		j->credentials_checked = true;
 	}
-	return db_tx(rq->app->db, join_in_tx, &t);
+	return db_tx(rq->ctx.app->db, join_in_tx, &t);
 }
 
 static void
@@ -323,7 +323,7 @@ write_joined(struct request *rq, struct jsonw *w, const struct joined *s)
 	jw_obj_open(w);
 	jw_kstr(w, "participant_id", s->participant_id);
 	jw_kstr(w, "meeting_id", s->meeting_id);
-	jw_kstr(w, "user_id", rq->who.subject);
+	jw_kstr(w, "user_id", rq->ctx.who.subject);
 	jw_kstr(w, "role", s->role);
 	jw_kstr(w, "status", "joined");
 	jw_kbool(w, "is_muted", s->is_muted);
@@ -399,17 +399,17 @@ leave_in_tx(struct db *db, void *ctx)
 	if ((e = meeting_load(rq, db, rq->params[0], true, &m)) != ERR_OK)
 		return e;
 	p[0] = DB_STR(m.id);
-	p[1] = DB_STR(rq->who.subject);
-	if ((e = db_exec(db, STMT_PART_OPEN_GET, p, 2, rq->arena, &rows, 1, NULL)) != ERR_OK)
+	p[1] = DB_STR(rq->ctx.who.subject);
+	if ((e = db_exec(db, STMT_PART_OPEN_GET, p, 2, rq->ctx.arena, &rows, 1, NULL)) != ERR_OK)
 		return e;
 	if (rows.nrows != 1)
 		return ERR_PARTICIPANT_NOT_FOUND;
 	t->seconds = strtoll(db_cell(&rows, 0, 5), NULL, 10);
-	if ((e = db_exec(db, STMT_PART_LEAVE, p, 2, rq->arena, NULL, 0, NULL)) != ERR_OK)
+	if ((e = db_exec(db, STMT_PART_LEAVE, p, 2, rq->ctx.arena, NULL, 0, NULL)) != ERR_OK)
 		return e;
 	t->session.meeting_id = m.id;
 	clock_iso8601((int64_t)time(NULL), t->left_at);
-	data = arena_printf(rq->arena, "{\"user_id\":\"%s\",\"left_at\":\"%s\"}", rq->who.subject, t->left_at);
+	data = arena_printf(rq->ctx.arena, "{\"user_id\":\"%s\",\"left_at\":\"%s\"}", rq->ctx.who.subject, t->left_at);
 	return journal_record(rq, db, m.id, "participant.left", NULL, "participant.left", data);
 }
 
@@ -420,7 +420,7 @@ api_meeting_leave(struct request *rq, struct response *rs)
 	struct jsonw *w;
 	enum err e;
 
-	if ((e = db_tx(rq->app->db, leave_in_tx, &t)) != ERR_OK)
+	if ((e = db_tx(rq->ctx.app->db, leave_in_tx, &t)) != ERR_OK)
 		return e;
 	w = resp_data(rs, 200, "Left meeting successfully");
 	jw_obj_open(w);
@@ -441,10 +441,10 @@ api_meeting_participants(struct request *rq, struct response *rs)
 	size_t i;
 	enum err e;
 
-	if ((e = meeting_load(rq, rq->app->db, rq->params[0], false, &m)) != ERR_OK)
+	if ((e = meeting_load(rq, rq->ctx.app->db, rq->params[0], false, &m)) != ERR_OK)
 		return e;
 	p = DB_STR(m.id);
-	if ((e = db_exec(rq->app->db, STMT_PART_LIST, &p, 1, rq->arena, &rows, 1000, NULL)) != ERR_OK)
+	if ((e = db_exec(rq->ctx.app->db, STMT_PART_LIST, &p, 1, rq->ctx.arena, &rows, 1000, NULL)) != ERR_OK)
 		return e;
 	w = resp_data(rs, 200, "Participants retrieved successfully");
 	jw_arr_open(w);

@@ -19,7 +19,7 @@ static const struct {
 enum err
 api_platforms(struct request *rq, struct response *rs)
 {
-	const struct config *cfg = rq->app->cfg;
+	const struct config *cfg = rq->ctx.app->cfg;
 	struct jsonw *w = resp_data(rs, 200, "Platforms retrieved successfully");
 	size_t i, c;
 

@@ -53,14 +53,14 @@ read_holder(struct request *rq, const struct meeting *m, struct holder *h)
 		return e;
 	if (rq->json == NULL)
 		memset(v, 0, sizeof(v));
-	if (v[0].present && strcmp(v[0].s, rq->who.subject) != 0)
+	if (v[0].present && strcmp(v[0].s, rq->ctx.who.subject) != 0)
 		return request_fail(rq, ERR_FORBIDDEN, "A room token can only be issued to the caller");
-	p = DB_STR(rq->who.subject);
-	if ((e = db_exec(rq->app->db, STMT_USER_BY_ID, &p, 1, rq->arena, &rows, 1, NULL)) != ERR_OK)
+	p = DB_STR(rq->ctx.who.subject);
+	if ((e = db_exec(rq->ctx.app->db, STMT_USER_BY_ID, &p, 1, rq->ctx.arena, &rows, 1, NULL)) != ERR_OK)
 		return e;
-	h->id = rq->who.subject;
+	h->id = rq->ctx.who.subject;
 	h->email = rows.nrows == 1 && db_cell(&rows, 0, 1) != NULL ? db_cell(&rows, 0, 1) : "";
-	h->name = v[1].present ? arena_strndup(rq->arena, v[1].s, v[1].len) :
+	h->name = v[1].present ? arena_strndup(rq->ctx.arena, v[1].s, v[1].len) :
 	    rows.nrows == 1 && db_cell(&rows, 0, 2) != NULL ? db_cell(&rows, 0, 2) : h->id;
 	h->host = meeting_is_host(m);
 	return h->name != NULL ? ERR_OK : ERR_NOMEM;
@@ -72,7 +72,7 @@ sign(struct request *rq, struct buf *claims, const struct secret *key, const cha
 {
 	if (claims->failed)
 		return ERR_NOMEM;
-	*out = hmac_jwt_hs256(rq->arena, key->data, key->len, buf_cstr(claims));
+	*out = hmac_jwt_hs256(rq->ctx.arena, key->data, key->len, buf_cstr(claims));
 	return *out != NULL ? ERR_OK : ERR_NOMEM;
 }
 
@@ -80,7 +80,7 @@ static enum err
 livekit_token(struct request *rq, const struct meeting *m, const struct holder *h,
     struct response *rs)
 {
-	const struct config *cfg = rq->app->cfg;
+	const struct config *cfg = rq->ctx.app->cfg;
 	const char *room = m->platform_meeting_id != NULL ? m->platform_meeting_id : m->id;
 	int64_t now = (int64_t)time(NULL), exp = now + cfg->livekit_token_ttl;
 	char expires[CLOCK_ISO_LEN];
@@ -134,7 +134,7 @@ static enum err
 jitsi_token(struct request *rq, const struct meeting *m, const struct holder *h,
     struct response *rs)
 {
-	const struct config *cfg = rq->app->cfg;
+	const struct config *cfg = rq->ctx.app->cfg;
 	const char *flag = h->host ? "true" : "false", *token, *url;
 	int64_t now = (int64_t)time(NULL), exp = now + cfg->jitsi_token_ttl;
 	char expires[CLOCK_ISO_LEN];
@@ -182,7 +182,7 @@ jitsi_token(struct request *rq, const struct meeting *m, const struct holder *h,
 	if (e != ERR_OK)
 		return e;
 	/* the token is base64url with dots: safe in a query as it is */
-	if ((url = arena_printf(rq->arena, "%s?jwt=%s", m->meeting_url, token)) == NULL)
+	if ((url = arena_printf(rq->ctx.arena, "%s?jwt=%s", m->meeting_url, token)) == NULL)
 		return ERR_NOMEM;
 	clock_iso8601(exp, expires);
 	d = resp_data(rs, 200, "Jitsi token generated successfully");
@@ -209,7 +209,7 @@ api_meeting_room_token(struct request *rq, struct response *rs)
 	struct holder h;
 	enum err e;
 
-	if ((e = meeting_load(rq, rq->app->db, rq->params[0], false, &m)) != ERR_OK)
+	if ((e = meeting_load(rq, rq->ctx.app->db, rq->params[0], false, &m)) != ERR_OK)
 		return e;
 	if ((e = meeting_allows(&m, MA_JOIN)) != ERR_OK)
 		return e;
@@ -217,7 +217,7 @@ api_meeting_room_token(struct request *rq, struct response *rs)
 		return ERR_INTERNAL;
 	if (p != &provider_livekit && p != &provider_jitsi)
 		return request_fail(rq, ERR_NOT_SUPPORTED, "This platform has no room tokens");
-	if ((e = provider_ready(p, rq->app->cfg)) != ERR_OK)
+	if ((e = provider_ready(p, rq->ctx.app->cfg)) != ERR_OK)
 		return e;
 	if ((e = read_holder(rq, &m, &h)) != ERR_OK)
 		return e;

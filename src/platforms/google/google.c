@@ -128,7 +128,7 @@ api_reason(struct provider_ctx *c, const struct http_result *res)
 		r = json_text(err, "status");
 	if (r != NULL && strlen(r) < 64 && strspn(r, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_") ==
 	    strlen(r))
-		out = arena_strdup(c->rq->arena, r);    /* a code word: safe to show */
+		out = arena_strdup(c->ctx->arena, r);    /* a code word: safe to show */
 	json_decref(root);
 	return out;
 }
@@ -137,8 +137,8 @@ static enum err
 rate_limited(struct provider_ctx *c, const struct http_result *res)
 {
 	if (res->retry_after_s > 0)
-		c->rq->retry_after_s = res->retry_after_s;
-	return request_fail(c->rq, ERR_PLATFORM_RATE_LIMITED,
+		c->ctx->retry_after_s = res->retry_after_s;
+	return ctx_fail(c->ctx, ERR_PLATFORM_RATE_LIMITED,
 	    "Google Calendar's rate limit was reached; try again later");
 }
 
@@ -152,20 +152,20 @@ api_error(struct provider_ctx *c, const struct http_result *res)
 	    (strcmp(reason, "rateLimitExceeded") == 0 || strcmp(reason, "userRateLimitExceeded") == 0)))
 		return rate_limited(c, res);
 	if (res->status >= 500)
-		return request_fail(c->rq, ERR_PLATFORM_UNAVAILABLE,
+		return ctx_fail(c->ctx, ERR_PLATFORM_UNAVAILABLE,
 		    "Google Calendar did not answer; try again shortly");
 	if (res->status == 401)
-		return request_fail(c->rq, ERR_PLATFORM_AUTH_FAILED,
+		return ctx_fail(c->ctx, ERR_PLATFORM_AUTH_FAILED,
 		    "Google refused the service account's access token");
 	if (reason != NULL && strcmp(reason, "forbiddenForServiceAccounts") == 0)
-		return request_fail(c->rq, ERR_PLATFORM_ERROR,
+		return ctx_fail(c->ctx, ERR_PLATFORM_ERROR,
 		    "Google refuses this for a service account acting as itself: configure google.subject "
 		    "(a user the account impersonates with domain-wide delegation)");
 	log_msg(LOG_WARN, "google", "calendar refused: status %ld reason %s", res->status,
 	    reason != NULL ? reason : "-");
-	return request_fail(c->rq, ERR_PLATFORM_ERROR, reason == NULL ?
+	return ctx_fail(c->ctx, ERR_PLATFORM_ERROR, reason == NULL ?
 	    "Google Calendar refused the request" :
-	    arena_printf(c->rq->arena, "Google Calendar refused the request (%s)", reason));
+	    arena_printf(c->ctx->arena, "Google Calendar refused the request (%s)", reason));
 }
 
 /* --- token ----------------------------------------------------------------- */
@@ -182,7 +182,7 @@ json_done(struct jsonw *w, struct buf *b)
 static enum err
 assertion(struct provider_ctx *c, const struct service_account *sa, const char **out)
 {
-	const struct config *cfg = c->rq->app->cfg;
+	const struct config *cfg = c->ctx->app->cfg;
 	int64_t now = clock_wall_ms() / 1000;
 	const char *header, *claims;
 	struct buf hb, cb;
@@ -212,8 +212,8 @@ assertion(struct provider_ctx *c, const struct service_account *sa, const char *
 	claims = json_done(&w, &cb);
 	if (header == NULL || claims == NULL)
 		e = ERR_NOMEM;
-	else if ((e = jwt_sign_rs256(c->rq->arena, sa->key, sa->key_len, header, claims, out)) == ERR_CONFIG)
-		e = request_fail(c->rq, ERR_PLATFORM_AUTH_FAILED,
+	else if ((e = jwt_sign_rs256(c->ctx->arena, sa->key, sa->key_len, header, claims, out)) == ERR_CONFIG)
+		e = ctx_fail(c->ctx, ERR_PLATFORM_AUTH_FAILED,
 		    "The Google service account's private_key is not a readable RSA key");
 	buf_free(&hb);
 	buf_free(&cb);
@@ -224,7 +224,7 @@ assertion(struct provider_ctx *c, const struct service_account *sa, const char *
 static enum err
 token_refused(struct provider_ctx *c, const struct http_result *res)
 {
-	bool dwd = c->rq->app->cfg->google_subject != NULL;
+	bool dwd = c->ctx->app->cfg->google_subject != NULL;
 	const char *error = NULL;
 	json_t *root = NULL;
 	enum err e;
@@ -232,23 +232,23 @@ token_refused(struct provider_ctx *c, const struct http_result *res)
 	if (res->status == 429)
 		return rate_limited(c, res);
 	if (res->status >= 500)
-		return request_fail(c->rq, ERR_PLATFORM_UNAVAILABLE,
+		return ctx_fail(c->ctx, ERR_PLATFORM_UNAVAILABLE,
 		    "Google's token endpoint did not answer; try again shortly");
 	if (res->body.len > 0 && (root = json_loadb(res->body.data, res->body.len, 0, NULL)) != NULL)
 		error = json_text(root, "error");
 	if (error != NULL && strcmp(error, "unauthorized_client") == 0)
-		e = request_fail(c->rq, ERR_PLATFORM_AUTH_FAILED, dwd ?
+		e = ctx_fail(c->ctx, ERR_PLATFORM_AUTH_FAILED, dwd ?
 		    "Google refused the service account (unauthorized_client): authorize its client ID for "
 		    "domain-wide delegation with the calendar scope, or unset google.subject" :
 		    "Google refused the service account (unauthorized_client)");
 	else if (error != NULL && strcmp(error, "invalid_grant") == 0)
-		e = request_fail(c->rq, ERR_PLATFORM_AUTH_FAILED, dwd ?
+		e = ctx_fail(c->ctx, ERR_PLATFORM_AUTH_FAILED, dwd ?
 		    "Google refused the service account's assertion (invalid_grant): check the key, the "
 		    "server clock, and that google.subject is a user of the delegating domain" :
 		    "Google refused the service account's assertion (invalid_grant): check the key and the "
 		    "server clock");
 	else
-		e = request_fail(c->rq, ERR_PLATFORM_AUTH_FAILED,
+		e = ctx_fail(c->ctx, ERR_PLATFORM_AUTH_FAILED,
 		    "Google's token endpoint refused the service account");
 	log_msg(LOG_WARN, "google", "token refused: status %ld error %s", res->status,
 	    error != NULL && strlen(error) < 64 ? error : "-");
@@ -280,14 +280,14 @@ fetch_token(struct provider_ctx *c, const char *refresh_token, void *arg, struct
 	}
 	memset(&call, 0, sizeof(call));
 	call.verb = HV_POST;
-	call.url = c->rq->app->cfg->google_token_url;
+	call.url = c->ctx->app->cfg->google_token_url;
 	call.what = "google.token";
 	call.headers[0] = "Content-Type: application/x-www-form-urlencoded";
 	call.headers[1] = "Accept: application/json";
 	call.body = form.data;
 	call.body_len = form.len;
 	call.idempotent = true;         /* a second token is harmless */
-	e = http_send(c->rq->app->http, &call, &res);
+	e = http_send(c->ctx->app->http, &call, &res);
 	buf_free(&form);
 	if (e == ERR_OK && res.status != 200)
 		e = token_refused(c, &res);
@@ -296,11 +296,11 @@ fetch_token(struct provider_ctx *c, const char *refresh_token, void *arg, struct
 		out->access_token = json_text(root, "access_token");
 		out->expires_in_s = json_integer_value(json_object_get(root, "expires_in"));
 		if (out->access_token != NULL)
-			out->access_token = arena_strdup(c->rq->arena, out->access_token);
+			out->access_token = arena_strdup(c->ctx->arena, out->access_token);
 		if (out->expires_in_s <= 0)
 			out->expires_in_s = 3600;
 		if (out->access_token == NULL)
-			e = request_fail(c->rq, ERR_PLATFORM_ERROR, "Google's token endpoint answered without a token");
+			e = ctx_fail(c->ctx, ERR_PLATFORM_ERROR, "Google's token endpoint answered without a token");
 		json_decref(root);
 	}
 	http_result_free(&res);
@@ -310,20 +310,20 @@ fetch_token(struct provider_ctx *c, const char *refresh_token, void *arg, struct
 static enum err
 gcal_open(struct provider_ctx *c, struct gcal *g)
 {
-	const struct config *cfg = c->rq->app->cfg;
+	const struct config *cfg = c->ctx->app->cfg;
 	struct buf url;
 
 	memset(g, 0, sizeof(*g));
 	g->c = c;
-	if (!service_account_read(cfg, c->rq->arena, &g->sa))
+	if (!service_account_read(cfg, c->ctx->arena, &g->sa))
 		return ERR_GOOGLE_MEET_NOT_CONFIGURED;
-	g->account = arena_printf(c->rq->arena, "%s/%s", g->sa.email,
+	g->account = arena_printf(c->ctx->arena, "%s/%s", g->sa.email,
 	    cfg->google_subject != NULL ? cfg->google_subject : "");
 	buf_init(&url, 8192);
 	buf_printf(&url, "%s/calendars/", cfg->google_api_url);
 	http_form_escape(&url, cfg->google_calendar_id);
 	buf_puts(&url, "/events");
-	g->events_url = url.failed ? NULL : arena_strdup(c->rq->arena, buf_cstr(&url));
+	g->events_url = url.failed ? NULL : arena_strdup(c->ctx->arena, buf_cstr(&url));
 	buf_free(&url);
 	if (g->account == NULL || g->events_url == NULL)
 		return ERR_NOMEM;
@@ -336,7 +336,7 @@ gcal_open(struct provider_ctx *c, struct gcal *g)
 static const char *
 event_url(struct gcal *g, const char *id, const char *query)
 {
-	return arena_printf(g->c->rq->arena, "%s%s%s%s%s", g->events_url, id != NULL ? "/" : "",
+	return arena_printf(g->c->ctx->arena, "%s%s%s%s%s", g->events_url, id != NULL ? "/" : "",
 	    id != NULL ? id : "", query != NULL ? "?" : "", query != NULL ? query : "");
 }
 
@@ -354,10 +354,10 @@ gcal_send(struct gcal *g, enum http_verb verb, const char *url, const char *what
 	if (url == NULL)
 		return ERR_NOMEM;
 	for (round = 0;; round++) {
-		if (provider_json_call(&call, g->c->rq->arena, g->token, verb, url,
+		if (provider_json_call(&call, g->c->ctx->arena, g->token, verb, url,
 		    body != NULL ? buf_cstr(body) : NULL, what, idempotent) != ERR_OK)
 			return ERR_NOMEM;
-		e = http_send(g->c->rq->app->http, &call, res);
+		e = http_send(g->c->ctx->app->http, &call, res);
 		if (e != ERR_OK || res->status != 401 || round > 0)
 			return e;
 		http_result_free(res);
@@ -373,7 +373,7 @@ gcal_send(struct gcal *g, enum http_verb verb, const char *url, const char *what
 static const char *
 event_id(struct provider_ctx *c, const char *meeting_id)
 {
-	char *id = arena_strdup(c->rq->arena, meeting_id);
+	char *id = arena_strdup(c->ctx->arena, meeting_id);
 	size_t i;
 
 	if (id == NULL)
@@ -464,7 +464,7 @@ dup_text(struct provider_ctx *c, const json_t *o, const char *key)
 {
 	const char *s = json_text(o, key);
 
-	return s != NULL ? arena_strdup(c->rq->arena, s) : NULL;
+	return s != NULL ? arena_strdup(c->ctx->arena, s) : NULL;
 }
 
 /* Reads an Event into out; *state is the conference's createRequest status
@@ -481,7 +481,7 @@ event_read(struct provider_ctx *c, const struct http_result *res, struct remote_
 	*state = NULL;
 	if ((root = json_loadb(res->body.data, res->body.len, 0, NULL)) == NULL || !json_is_object(root)) {
 		json_decref(root);
-		return request_fail(c->rq, ERR_PLATFORM_ERROR, "Google Calendar answered with no event");
+		return ctx_fail(c->ctx, ERR_PLATFORM_ERROR, "Google Calendar answered with no event");
 	}
 	out->remote_id = dup_text(c, root, "id");
 	out->join_url = dup_text(c, root, "hangoutLink");
@@ -492,16 +492,16 @@ event_read(struct provider_ctx *c, const struct http_result *res, struct remote_
 	out->meeting_code = dup_text(c, conf, "conferenceId");
 	status = json_text(json_object_get(json_object_get(conf, "createRequest"), "status"), "statusCode");
 	if (status != NULL)
-		*state = arena_strdup(c->rq->arena, status);
+		*state = arena_strdup(c->ctx->arena, status);
 	json_array_foreach(json_object_get(conf, "entryPoints"), i, ep) {
 		const char *type = json_text(ep, "entryPointType");
 
 		if (type == NULL || (uri = json_text(ep, "uri")) == NULL)
 			continue;
 		if (strcmp(type, "video") == 0 && out->join_url == NULL)
-			out->join_url = arena_strdup(c->rq->arena, uri);
+			out->join_url = arena_strdup(c->ctx->arena, uri);
 		else if (strcmp(type, "phone") == 0 && out->dial_in_number == NULL) {
-			out->dial_in_number = arena_strdup(c->rq->arena,
+			out->dial_in_number = arena_strdup(c->ctx->arena,
 			    strncmp(uri, "tel:", 4) == 0 ? uri + 4 : uri);
 			out->dial_in_password = dup_text(c, ep, "pin");
 		}
@@ -511,7 +511,7 @@ event_read(struct provider_ctx *c, const struct http_result *res, struct remote_
 		*state = "success";
 	json_decref(root);
 	return out->remote_id != NULL ? ERR_OK :
-	    request_fail(c->rq, ERR_PLATFORM_ERROR, "Google Calendar answered with no event id");
+	    ctx_fail(c->ctx, ERR_PLATFORM_ERROR, "Google Calendar answered with no event id");
 }
 
 /* GET the event: ERR_OK with *found false when it does not exist. */
@@ -553,12 +553,12 @@ event_delete(struct gcal *g, const char *id)
 static bool
 undo_insert(struct gcal *g, const char *id)
 {
-	const char *message = g->c->rq->err.message;
-	int64_t retry_after = g->c->rq->retry_after_s;
+	const char *message = g->c->ctx->err.message;
+	int64_t retry_after = g->c->ctx->retry_after_s;
 	enum err e = event_delete(g, id);
 
-	g->c->rq->err.message = message;
-	g->c->rq->retry_after_s = retry_after;
+	g->c->ctx->err.message = message;
+	g->c->ctx->retry_after_s = retry_after;
 	return e == ERR_OK;
 }
 
@@ -575,7 +575,7 @@ event_insert(struct gcal *g, const struct remote_spec *s, const char *id, struct
 	enum err e, lost;
 
 	buf_init(&body, BODY_MAX);
-	event_body(s, id, attendee(g->c->rq->app->cfg, s), &body);
+	event_body(s, id, attendee(g->c->ctx->app->cfg, s), &body);
 	if (body.failed) {
 		buf_free(&body);
 		return ERR_NOMEM;
@@ -603,7 +603,7 @@ event_insert(struct gcal *g, const struct remote_spec *s, const char *id, struct
 	if ((e = event_get(g, id, out, state, &found)) != ERR_OK)
 		return lost != ERR_OK ? lost : e;
 	if (!found)
-		return lost != ERR_OK ? lost : request_fail(g->c->rq, ERR_PLATFORM_ERROR,
+		return lost != ERR_OK ? lost : request_fail(g->c->ctx, ERR_PLATFORM_ERROR,
 		    "Google Calendar reported the event as existing but has none with its id");
 	log_msg(LOG_INFO, "google", "adopted event of %s after %s", s->meeting_id,
 	    lost != ERR_OK ? err_name(lost) : "a duplicate id");
@@ -623,7 +623,7 @@ poll_budget_ms(const struct config *cfg)
 static enum err
 create(struct provider_ctx *c, const struct remote_spec *s, struct remote_meeting *out)
 {
-	int64_t deadline = clock_mono_ms() + poll_budget_ms(c->rq->app->cfg), wait = POLL_FIRST_MS;
+	int64_t deadline = clock_mono_ms() + poll_budget_ms(c->ctx->app->cfg), wait = POLL_FIRST_MS;
 	const char *id, *state = NULL;
 	struct gcal g;
 	bool found;
@@ -645,7 +645,7 @@ create(struct provider_ctx *c, const struct remote_spec *s, struct remote_meetin
 	/* the conference may come later: read the event until it is settled */
 	while (state != NULL && strcmp(state, "pending") == 0) {
 		if (clock_mono_ms() + wait >= deadline) {
-			e = request_fail(c->rq, ERR_PLATFORM_TIMEOUT,
+			e = ctx_fail(c->ctx, ERR_PLATFORM_TIMEOUT,
 			    "Google Meet did not finish creating the conference in time");
 			break;
 		}
@@ -654,12 +654,12 @@ create(struct provider_ctx *c, const struct remote_spec *s, struct remote_meetin
 		if ((e = event_get(&g, id, out, &state, &found)) != ERR_OK)
 			break;
 		if (!found) {
-			e = request_fail(c->rq, ERR_PLATFORM_ERROR, "The Google Calendar event disappeared");
+			e = ctx_fail(c->ctx, ERR_PLATFORM_ERROR, "The Google Calendar event disappeared");
 			break;
 		}
 	}
 	if (e == ERR_OK && (state == NULL || strcmp(state, "success") != 0 || out->join_url == NULL))
-		e = request_fail(c->rq, ERR_PLATFORM_ERROR, state != NULL && strcmp(state, "failure") == 0 ?
+		e = ctx_fail(c->ctx, ERR_PLATFORM_ERROR, state != NULL && strcmp(state, "failure") == 0 ?
 		    "Google could not create a Meet conference for the event (check that the calendar's "
 		    "account may use Google Meet)" :
 		    "Google Calendar created the event without a Meet conference");
@@ -702,7 +702,7 @@ update(struct provider_ctx *c, const char *remote_id, const struct remote_spec *
 	if (e == ERR_OK && res.status == 200)
 		e = event_read(c, &res, out, &state);
 	else if (e == ERR_OK && (res.status == 404 || res.status == 410))
-		e = request_fail(c->rq, ERR_PLATFORM_ERROR, "The Google Calendar event no longer exists");
+		e = ctx_fail(c->ctx, ERR_PLATFORM_ERROR, "The Google Calendar event no longer exists");
 	else if (e == ERR_OK)
 		e = api_error(c, &res);
 	http_result_free(&res);

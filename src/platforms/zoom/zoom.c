@@ -91,7 +91,7 @@ basic_auth(struct arena *a, const char *user, const char *pass, size_t pass_len)
 static enum err
 fetch_s2s(struct provider_ctx *c, const char *refresh_token, void *arg, struct token_grant *out)
 {
-	const struct config *cfg = c->rq->app->cfg;
+	const struct config *cfg = c->ctx->app->cfg;
 	struct http_call call;
 	struct http_result res;
 	struct buf url;
@@ -105,39 +105,39 @@ fetch_s2s(struct provider_ctx *c, const char *refresh_token, void *arg, struct t
 	buf_printf(&url, "%s/oauth/token?grant_type=account_credentials&account_id=", cfg->zoom_oauth_url);
 	http_form_escape(&url, cfg->zoom_account_id);
 	call.verb = HV_POST;
-	call.url = arena_strdup(c->rq->arena, buf_cstr(&url));
+	call.url = arena_strdup(c->ctx->arena, buf_cstr(&url));
 	buf_free(&url);
 	call.what = "zoom.token";
-	call.headers[0] = basic_auth(c->rq->arena, cfg->zoom_client_id,
+	call.headers[0] = basic_auth(c->ctx->arena, cfg->zoom_client_id,
 	    (const char *)cfg->zoom_client_secret.data, cfg->zoom_client_secret.len);
 	call.headers[1] = "Content-Type: application/x-www-form-urlencoded";
 	call.body = "";
 	call.idempotent = true;         /* a second token is harmless */
 	if (call.url == NULL || call.headers[0] == NULL)
 		return ERR_NOMEM;
-	e = http_send(c->rq->app->http, &call, &res);
+	e = http_send(c->ctx->app->http, &call, &res);
 	if (e == ERR_OK) {
 		if (res.status == 200) {
 			root = json_loadb(buf_cstr(&res.body), res.body.len, 0, NULL);
 			tok = json_object_get(root, "access_token");
 			ttl = json_object_get(root, "expires_in");
 			if (!json_is_string(tok) || json_string_length(tok) == 0) {
-				e = request_fail(c->rq, ERR_PLATFORM_ERROR, "Zoom's token answer had no access token");
+				e = ctx_fail(c->ctx, ERR_PLATFORM_ERROR, "Zoom's token answer had no access token");
 			} else {
-				out->access_token = arena_strdup(c->rq->arena, json_string_value(tok));
+				out->access_token = arena_strdup(c->ctx->arena, json_string_value(tok));
 				out->refresh_token = NULL;
 				out->expires_in_s = json_is_integer(ttl) ? json_integer_value(ttl) : 3600;
 				e = out->access_token != NULL ? ERR_OK : ERR_NOMEM;
 			}
 			json_decref(root);
 		} else if (res.status == 429) {
-			c->rq->retry_after_s = res.retry_after_s > 0 ? res.retry_after_s : 60;
-			e = request_fail(c->rq, ERR_PLATFORM_RATE_LIMITED, "Zoom's token endpoint is rate limited");
+			c->ctx->retry_after_s = res.retry_after_s > 0 ? res.retry_after_s : 60;
+			e = ctx_fail(c->ctx, ERR_PLATFORM_RATE_LIMITED, "Zoom's token endpoint is rate limited");
 		} else if (res.status >= 400 && res.status < 500) {
-			e = request_fail(c->rq, ERR_PLATFORM_AUTH_FAILED,
+			e = ctx_fail(c->ctx, ERR_PLATFORM_AUTH_FAILED,
 			    "Zoom refused the server's Server-to-Server OAuth credentials");
 		} else {
-			e = request_fail(c->rq, ERR_PLATFORM_UNAVAILABLE, "Zoom's token endpoint is unavailable");
+			e = ctx_fail(c->ctx, ERR_PLATFORM_UNAVAILABLE, "Zoom's token endpoint is unavailable");
 		}
 	}
 	http_result_free(&res);
@@ -149,7 +149,7 @@ fetch_s2s(struct provider_ctx *c, const char *refresh_token, void *arg, struct t
 static enum err
 fetch_user(struct provider_ctx *c, const char *refresh_token, void *arg, struct token_grant *out)
 {
-	const struct config *cfg = c->rq->app->cfg;
+	const struct config *cfg = c->ctx->app->cfg;
 	struct http_call call;
 	struct http_result res;
 	struct buf form;
@@ -166,40 +166,40 @@ fetch_user(struct provider_ctx *c, const char *refresh_token, void *arg, struct 
 	buf_puts(&form, "grant_type=refresh_token&refresh_token=");
 	http_form_escape(&form, refresh_token);
 	call.verb = HV_POST;
-	call.url = arena_printf(c->rq->arena, "%s/oauth/token", cfg->zoom_oauth_url);
+	call.url = arena_printf(c->ctx->arena, "%s/oauth/token", cfg->zoom_oauth_url);
 	call.what = "zoom.user_refresh";
-	call.headers[0] = basic_auth(c->rq->arena, cfg->zoom_client_id,
+	call.headers[0] = basic_auth(c->ctx->arena, cfg->zoom_client_id,
 	    (const char *)cfg->zoom_client_secret.data, cfg->zoom_client_secret.len);
 	call.headers[1] = "Content-Type: application/x-www-form-urlencoded";
-	call.body = form.failed ? NULL : arena_strdup(c->rq->arena, buf_cstr(&form));
+	call.body = form.failed ? NULL : arena_strdup(c->ctx->arena, buf_cstr(&form));
 	call.body_len = call.body != NULL ? strlen(call.body) : 0;
 	call.idempotent = false;        /* a refresh token is spent once */
 	buf_free(&form);
 	if (call.url == NULL || call.headers[0] == NULL || call.body == NULL)
 		return ERR_NOMEM;
-	if ((e = http_send(c->rq->app->http, &call, &res)) != ERR_OK) {
+	if ((e = http_send(c->ctx->app->http, &call, &res)) != ERR_OK) {
 		http_result_free(&res);
 		return e;
 	}
 	root = provider_body_json(&res);
 	if (res.status == 200) {
-		out->access_token = provider_json_text(c->rq, root, "access_token");
-		out->refresh_token = provider_json_text(c->rq, root, "refresh_token");
+		out->access_token = provider_json_text(c->ctx, root, "access_token");
+		out->refresh_token = provider_json_text(c->ctx, root, "refresh_token");
 		ttl = json_object_get(root, "expires_in");
 		out->expires_in_s = json_is_integer(ttl) ? json_integer_value(ttl) : 3600;
 		e = out->access_token != NULL ? ERR_OK :
-		    request_fail(c->rq, ERR_PLATFORM_ERROR, "Zoom's token answer had no access token");
+		    ctx_fail(c->ctx, ERR_PLATFORM_ERROR, "Zoom's token answer had no access token");
 	} else if ((error = json_string_value(json_object_get(root, "error"))) != NULL &&
 	    strcmp(error, "invalid_grant") == 0) {
 		p = DB_STR(c->acting_user);
-		(void)db_exec(c->rq->app->db, STMT_ZOOM_CONNECTION_REAUTH, &p, 1, c->rq->arena, NULL, 0, NULL);
+		(void)db_exec(c->ctx->app->db, STMT_ZOOM_CONNECTION_REAUTH, &p, 1, c->ctx->arena, NULL, 0, NULL);
 		oauth_forget(c, "zoom_user", c->acting_user);
 		e = ERR_ZOOM_REAUTH_REQUIRED;
 	} else {
 		e = res.status == 429 ? ERR_PLATFORM_RATE_LIMITED : res.status >= 500 ?
 		    ERR_PLATFORM_UNAVAILABLE : ERR_PLATFORM_AUTH_FAILED;
 		if (e == ERR_PLATFORM_RATE_LIMITED)
-			c->rq->retry_after_s = res.retry_after_s > 0 ? res.retry_after_s : 60;
+			c->ctx->retry_after_s = res.retry_after_s > 0 ? res.retry_after_s : 60;
 	}
 	json_decref(root);
 	http_result_free(&res);
@@ -210,7 +210,7 @@ fetch_user(struct provider_ctx *c, const char *refresh_token, void *arg, struct 
 static enum err
 bearer(struct provider_ctx *c, const char **token)
 {
-	const struct config *cfg = c->rq->app->cfg;
+	const struct config *cfg = c->ctx->app->cfg;
 	struct buf claims;
 	struct jsonw w;
 
@@ -225,7 +225,7 @@ bearer(struct provider_ctx *c, const char **token)
 	jw_kstr(&w, "iss", cfg->zoom_jwt_api_key);
 	jw_kint(&w, "exp", clock_wall_ms() / 1000 + JWT_TTL_S);
 	jw_obj_close(&w);
-	*token = claims.failed ? NULL : hmac_jwt_hs256(c->rq->arena, cfg->zoom_jwt_api_secret.data,
+	*token = claims.failed ? NULL : hmac_jwt_hs256(c->ctx->arena, cfg->zoom_jwt_api_secret.data,
 	    cfg->zoom_jwt_api_secret.len, buf_cstr(&claims));
 	buf_free(&claims);
 	return *token != NULL ? ERR_OK : ERR_NOMEM;
@@ -249,7 +249,7 @@ static enum err
 api_call(struct provider_ctx *c, enum http_verb verb, const char *path, const char *body,
     const char *what, bool idempotent, struct http_result *res)
 {
-	const struct config *cfg = c->rq->app->cfg;
+	const struct config *cfg = c->ctx->app->cfg;
 	struct http_call call;
 	const char *token;
 	int round;
@@ -259,10 +259,10 @@ api_call(struct provider_ctx *c, enum http_verb verb, const char *path, const ch
 	for (round = 0; round < 2; round++) {
 		if ((e = bearer(c, &token)) != ERR_OK)
 			return e;
-		if (provider_json_call(&call, c->rq->arena, token, verb,
-		    arena_printf(c->rq->arena, "%s%s", cfg->zoom_api_url, path), body, what, idempotent) != ERR_OK)
+		if (provider_json_call(&call, c->ctx->arena, token, verb,
+		    arena_printf(c->ctx->arena, "%s%s", cfg->zoom_api_url, path), body, what, idempotent) != ERR_OK)
 			return ERR_NOMEM;
-		e = http_send(c->rq->app->http, &call, res);
+		e = http_send(c->ctx->app->http, &call, res);
 		if (e != ERR_OK || res->status != 401 || round > 0 || (c->acting_user == NULL && !s2s_app(cfg)) ||
 		    zoom_code(res) != 124)
 			return e;
@@ -282,7 +282,7 @@ static enum err
 api_error(struct provider_ctx *c, const struct http_result *res, const char *doing)
 {
 	json_t *root = provider_body_json(res);
-	enum err e = provider_refusal(c->rq, res, "Zoom", "Zoom refused the server's credentials", doing,
+	enum err e = provider_refusal(c->ctx, res, "Zoom", "Zoom refused the server's credentials", doing,
 	    json_string_value(json_object_get(root, "message")));
 
 	json_decref(root);
@@ -304,9 +304,9 @@ numeric_id(const char *id)
 
 /* Zoom's per-user daily quota of creates and updates, counted by meetd. */
 static enum err
-charge_daily(struct provider_ctx *c)
+charge_daily(struct provider_ctx *pc)
 {
-	struct request *rq = c->rq;
+	struct ctx *c = pc->ctx;
 	char key[LIMIT_KEY_MAX];
 	struct limit_info d;
 	bool allowed;
@@ -314,16 +314,16 @@ charge_daily(struct provider_ctx *c)
 
 	memset(&d, 0, sizeof(d));
 	/* the quota is Zoom's per user: the server's host user, or a connected user's own */
-	if (c->acting_user != NULL)
-		snprintf(key, sizeof(key), "zoom:day:u:%s", c->acting_user);
+	if (pc->acting_user != NULL)
+		snprintf(key, sizeof(key), "zoom:day:u:%s", pc->acting_user);
 	else
-		snprintf(key, sizeof(key), "zoom:day:%s", rq->app->cfg->zoom_user_id);
-	if ((e = limiter_take(rq->app->db, rq->arena, key, &rq->app->cfg->zoom_daily_limit, &d, &allowed)) != ERR_OK)
+		snprintf(key, sizeof(key), "zoom:day:%s", c->app->cfg->zoom_user_id);
+	if ((e = limiter_take(c->app->db, c->arena, key, &c->app->cfg->zoom_daily_limit, &d, &allowed)) != ERR_OK)
 		return e;
 	if (allowed)
 		return ERR_OK;
-	rq->retry_after_s = d.retry_after_s > 0 ? d.retry_after_s : 1;
-	return request_fail(rq, ERR_PLATFORM_RATE_LIMITED,
+	c->retry_after_s = d.retry_after_s > 0 ? d.retry_after_s : 1;
+	return ctx_fail(c, ERR_PLATFORM_RATE_LIMITED,
 	    "Zoom's daily limit of meeting creates and updates for this account is reached");
 }
 
@@ -350,21 +350,21 @@ read_meeting(struct provider_ctx *c, json_t *o, struct remote_meeting *out)
 	json_t *settings = json_object_get(o, "settings"), *dial, *dur;
 
 	remote_meeting_init(out);
-	out->remote_id = provider_json_text(c->rq, o, "id");
+	out->remote_id = provider_json_text(c->ctx, o, "id");
 	if (!numeric_id(out->remote_id))
-		return request_fail(c->rq, ERR_PLATFORM_ERROR, "Zoom answered without a meeting id");
-	out->remote_uuid = provider_json_text(c->rq, o, "uuid");
-	out->join_url = provider_json_text(c->rq, o, "join_url");
-	out->host_url = provider_json_text(c->rq, o, "start_url");
-	out->passcode = provider_json_text(c->rq, o, "password");
-	out->host_key = provider_json_text(c->rq, o, "host_key");
+		return ctx_fail(c->ctx, ERR_PLATFORM_ERROR, "Zoom answered without a meeting id");
+	out->remote_uuid = provider_json_text(c->ctx, o, "uuid");
+	out->join_url = provider_json_text(c->ctx, o, "join_url");
+	out->host_url = provider_json_text(c->ctx, o, "start_url");
+	out->passcode = provider_json_text(c->ctx, o, "password");
+	out->host_key = provider_json_text(c->ctx, o, "host_key");
 	dial = json_array_get(json_object_get(settings, "global_dial_in_numbers"), 0);
-	out->dial_in_number = provider_json_text(c->rq, dial, "number");
-	out->dial_in_password = provider_json_text(c->rq, o, "pstn_password");
+	out->dial_in_number = provider_json_text(c->ctx, dial, "number");
+	out->dial_in_password = provider_json_text(c->ctx, o, "pstn_password");
 	if (out->dial_in_password == NULL)
-		out->dial_in_password = provider_json_text(c->rq, o, "h323_password");
+		out->dial_in_password = provider_json_text(c->ctx, o, "h323_password");
 	out->status = status_word(json_string_value(json_object_get(o, "status")));
-	out->start_time = provider_json_text(c->rq, o, "start_time");
+	out->start_time = provider_json_text(c->ctx, o, "start_time");
 	dur = json_object_get(o, "duration");
 	out->duration_min = json_is_integer(dur) ? json_integer_value(dur) : 0;
 	return ERR_OK;
@@ -413,7 +413,7 @@ meeting_body(struct provider_ctx *c, const struct remote_spec *s)
 	jw_kbool(&w, "waiting_room", s->waiting_room);
 	jw_obj_close(&w);
 	jw_obj_close(&w);
-	out = b.failed || agenda.failed ? NULL : arena_strdup(c->rq->arena, buf_cstr(&b));
+	out = b.failed || agenda.failed ? NULL : arena_strdup(c->ctx->arena, buf_cstr(&b));
 	buf_free(&b);
 	buf_free(&agenda);
 	return out;
@@ -428,9 +428,9 @@ user_path(struct provider_ctx *c, const char *suffix)
 	buf_init(&b, 1024);
 	buf_puts(&b, "/users/");
 	/* a connected user's calls are about that user's own account */
-	http_form_escape(&b, c->acting_user != NULL ? "me" : c->rq->app->cfg->zoom_user_id);
+	http_form_escape(&b, c->acting_user != NULL ? "me" : c->ctx->app->cfg->zoom_user_id);
 	buf_puts(&b, suffix);
-	out = b.failed ? NULL : arena_strdup(c->rq->arena, buf_cstr(&b));
+	out = b.failed ? NULL : arena_strdup(c->ctx->arena, buf_cstr(&b));
 	buf_free(&b);
 	return out;
 }
@@ -442,8 +442,8 @@ get_meeting(struct provider_ctx *c, const char *remote_id, struct remote_meeting
 	enum err e;
 
 	if (!numeric_id(remote_id))
-		return request_fail(c->rq, ERR_PLATFORM_ERROR, "Not a Zoom meeting id");
-	e = api_call(c, HV_GET, arena_printf(c->rq->arena, "/meetings/%s", remote_id), NULL, "zoom.get",
+		return ctx_fail(c->ctx, ERR_PLATFORM_ERROR, "Not a Zoom meeting id");
+	e = api_call(c, HV_GET, arena_printf(c->ctx->arena, "/meetings/%s", remote_id), NULL, "zoom.get",
 	    true, &res);
 	if (e == ERR_OK)
 		e = res.status == 200 ? answer_meeting(c, &res, out) : api_error(c, &res, "read the meeting");
@@ -478,7 +478,7 @@ find_marked(struct provider_ctx *c, const struct remote_spec *s, const char **fo
 			buf_puts(&path, "&next_page_token=");
 			http_form_escape(&path, next);
 		}
-		e = api_call(c, HV_GET, arena_strdup(c->rq->arena, buf_cstr(&path)), NULL, "zoom.list", true, &res);
+		e = api_call(c, HV_GET, arena_strdup(c->ctx->arena, buf_cstr(&path)), NULL, "zoom.list", true, &res);
 		buf_free(&path);
 		if (e == ERR_OK && res.status != 200)
 			e = api_error(c, &res, "list meetings");
@@ -493,10 +493,10 @@ find_marked(struct provider_ctx *c, const struct remote_spec *s, const char **fo
 			m = json_array_get(list, i);
 			agenda = json_string_value(json_object_get(m, "agenda"));
 			if (agenda != NULL && strstr(agenda, marker) != NULL)
-				*found = provider_json_text(c->rq, m, "id");
+				*found = provider_json_text(c->ctx, m, "id");
 		}
 		next = json_string_value(json_object_get(root, "next_page_token"));
-		next = next != NULL && next[0] != '\0' ? arena_strdup(c->rq->arena, next) : NULL;
+		next = next != NULL && next[0] != '\0' ? arena_strdup(c->ctx->arena, next) : NULL;
 		json_decref(root);
 		if (next == NULL)
 			return ERR_OK;
@@ -549,13 +549,13 @@ update(struct provider_ctx *c, const char *remote_id, const struct remote_spec *
 	enum err e;
 
 	if (!numeric_id(remote_id))
-		return request_fail(c->rq, ERR_PLATFORM_ERROR, "Not a Zoom meeting id");
+		return ctx_fail(c->ctx, ERR_PLATFORM_ERROR, "Not a Zoom meeting id");
 	if ((body = meeting_body(c, s)) == NULL)
 		return ERR_NOMEM;
 	if ((e = charge_daily(c)) != ERR_OK)
 		return e;
 	/* the whole set of our fields each time: repeating it is harmless */
-	e = api_call(c, HV_PATCH, arena_printf(c->rq->arena, "/meetings/%s", remote_id), body, "zoom.update",
+	e = api_call(c, HV_PATCH, arena_printf(c->ctx->arena, "/meetings/%s", remote_id), body, "zoom.update",
 	    true, &res);
 	if (e == ERR_OK && res.status != 204 && res.status != 200)
 		e = api_error(c, &res, "update the meeting");
@@ -572,8 +572,8 @@ cancel(struct provider_ctx *c, const char *remote_id)
 	enum err e;
 
 	if (!numeric_id(remote_id))
-		return request_fail(c->rq, ERR_PLATFORM_ERROR, "Not a Zoom meeting id");
-	e = api_call(c, HV_DELETE, arena_printf(c->rq->arena, "/meetings/%s", remote_id), NULL, "zoom.delete",
+		return ctx_fail(c->ctx, ERR_PLATFORM_ERROR, "Not a Zoom meeting id");
+	e = api_call(c, HV_DELETE, arena_printf(c->ctx->arena, "/meetings/%s", remote_id), NULL, "zoom.delete",
 	    true, &res);
 	/* 3001: the meeting is already gone, which is what we wanted */
 	if (e == ERR_OK && res.status != 204 && res.status != 200 &&
@@ -590,8 +590,8 @@ end(struct provider_ctx *c, const char *remote_id)
 	enum err e;
 
 	if (!numeric_id(remote_id))
-		return request_fail(c->rq, ERR_PLATFORM_ERROR, "Not a Zoom meeting id");
-	e = api_call(c, HV_PUT, arena_printf(c->rq->arena, "/meetings/%s/status", remote_id),
+		return ctx_fail(c->ctx, ERR_PLATFORM_ERROR, "Not a Zoom meeting id");
+	e = api_call(c, HV_PUT, arena_printf(c->ctx->arena, "/meetings/%s/status", remote_id),
 	    "{\"action\":\"end\"}", "zoom.end", true, &res);
 	if (e == ERR_OK && res.status != 204 && res.status != 200)
 		e = api_error(c, &res, "end the meeting");

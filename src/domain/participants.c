@@ -1,0 +1,402 @@
+/*
+ * participants.c — joining and leaving meetings, the participant list,
+ * joining by code and passcode, and what an invitation shows.
+ *
+ * Passcodes are guarded twice: each attempt reserves a failure on the
+ * meeting's counter and on the client address's counter before the
+ * passcode is compared (a right one gives it back), so concurrent guessers
+ * cannot get past the limit. An unknown meeting, a wrong passcode and a
+ * wrong invitation token all get the same answer.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "core/app.h"
+#include "core/clock.h"
+#include "core/jsonw.h"
+#include "core/parse.h"
+#include "domain/credentials.h"
+#include "domain/journal.h"
+#include "domain/meetings.h"
+#include "store/limiter.h"
+
+#define EVENT_MAX (16 * 1024)
+#define PARTICIPANTS_MAX 1000
+
+/* Reserves one failure on the meeting's and the address's counters. */
+static enum err
+take_attempt(struct ctx *c, const char *meeting_key, bool *ok)
+{
+	const struct config *cfg = c->app->cfg;
+	char mk[LIMIT_KEY_MAX], ak[LIMIT_KEY_MAX];
+	int64_t retry_m = 0, retry_a = 0;
+	bool allowed_m, allowed_a;
+	enum err e;
+
+	snprintf(mk, sizeof(mk), "pc:m:%s", meeting_key);
+	snprintf(ak, sizeof(ak), "pc:a:%s", c->client_addr != NULL ? c->client_addr : "-");
+	if ((e = attempts_take(c->app->db, c->arena, mk, cfg->passcode_attempts, cfg->passcode_window,
+	    &allowed_m, &retry_m)) != ERR_OK)
+		return e;
+	if ((e = attempts_take(c->app->db, c->arena, ak, cfg->passcode_attempts, cfg->passcode_window,
+	    &allowed_a, &retry_a)) != ERR_OK)
+		return e;
+	*ok = allowed_m && allowed_a;
+	if (*ok)
+		return ERR_OK;
+	/* a refused attempt is no failure: give back what was reserved */
+	if (allowed_m)
+		(void)attempts_refund(c->app->db, mk);
+	if (allowed_a)
+		(void)attempts_refund(c->app->db, ak);
+	c->retry_after_s = retry_m > retry_a ? retry_m : retry_a;
+	return ERR_TOO_MANY_ATTEMPTS;
+}
+
+static void
+refund_attempt(struct ctx *c, const char *meeting_key)
+{
+	char key[LIMIT_KEY_MAX];
+
+	snprintf(key, sizeof(key), "pc:m:%s", meeting_key);
+	(void)attempts_refund(c->app->db, key);
+	snprintf(key, sizeof(key), "pc:a:%s", c->client_addr != NULL ? c->client_addr : "-");
+	(void)attempts_refund(c->app->db, key);
+}
+
+/* Checks a passcode against meeting m (which may be NULL: unknown), with
+ * the attempt counters around it. */
+static enum err
+check_passcode(struct ctx *c, const char *meeting_key, const struct meeting *m,
+    const char *passcode, bool *match)
+{
+	bool ok;
+	enum err e;
+
+	*match = false;
+	if ((e = take_attempt(c, meeting_key, &ok)) != ERR_OK)
+		return e;
+	if (m != NULL && m->passcode_box.p != NULL &&
+	    (e = cred_check(c, m->id, "passcode", &m->passcode_box, passcode, match)) != ERR_OK)
+		return e;
+	if (*match)
+		refund_attempt(c, meeting_key);
+	return ERR_OK;
+}
+
+enum err
+meetings_check_code(struct ctx *c, const char *code, const char *passcode,
+    const char **meeting_id)
+{
+	struct db_rows rows;
+	struct meeting m, *found = NULL;
+	struct db_val p;
+	bool match;
+	enum err e;
+
+	*meeting_id = NULL;
+	if (code == NULL || passcode == NULL || !cred_code_valid(code))
+		return ERR_INVALID_MEETING_CREDENTIALS;
+	p = DB_STR(code);
+	if ((e = db_exec(c->app->db, STMT_MEETING_BY_CODE, &p, 1, c->arena, &rows, 1, NULL)) != ERR_OK)
+		return e;
+	if (rows.nrows == 1) {
+		if ((e = meeting_load_any(c, c->app->db, db_cell(&rows, 0, 0), false, &m)) != ERR_OK &&
+		    e != ERR_MEETING_NOT_FOUND)
+			return e;
+		if (e == ERR_OK)
+			found = &m;
+	}
+	/* one counter per meeting whichever route guesses at it; an unknown
+	 * code gets its own, so the answer cannot tell the two apart */
+	if ((e = check_passcode(c, found != NULL ? found->id : code, found, passcode, &match)) != ERR_OK)
+		return e;
+	if (!match)
+		return ERR_INVALID_MEETING_CREDENTIALS;
+	*meeting_id = found->id;
+	return ERR_OK;
+}
+
+/* Checks an invitation token; *meeting_id is NULL if it names no meeting. */
+static enum err
+find_invitation(struct ctx *c, const char *token, struct db_rows *rows)
+{
+	unsigned char hash[SHA256_LEN];
+	struct db_val p;
+
+	cred_invite_hash(token, hash);
+	p = DB_BLOB(hash, SHA256_LEN);
+	return db_exec(c->app->db, STMT_MEETING_BY_INVITE, &p, 1, c->arena, rows, 1, NULL);
+}
+
+static const char *
+session_role(enum member_role r)
+{
+	switch (r) {
+	case ROLE_ORGANIZER: return "host";
+	case ROLE_CO_HOST: return "co_host";
+	case ROLE_PARTICIPANT: return "attendee";
+	default: return "guest";
+	}
+}
+
+struct join_tx {
+	struct ctx *c;
+	const char *id;
+	struct join_request *j;
+	enum err unknown;
+	struct joined *out;
+	char participant_id[ULID_LEN + 1];
+};
+
+static enum err
+open_session(struct ctx *c, struct db *db, const char *meeting_id, struct joined *out)
+{
+	struct db_val p[2];
+	struct db_rows rows;
+	enum err e;
+
+	p[0] = DB_STR(meeting_id);
+	p[1] = DB_STR(c->who.subject);
+	if ((e = db_exec(db, STMT_PART_OPEN_GET, p, 2, c->arena, &rows, 1, NULL)) != ERR_OK)
+		return e;
+	if (rows.nrows != 1)
+		return ERR_PARTICIPANT_NOT_FOUND;
+	out->participant_id = db_cell(&rows, 0, 0);
+	out->meeting_id = meeting_id;
+	out->role = db_cell(&rows, 0, 1);
+	out->is_muted = strcmp(db_cell(&rows, 0, 2), "1") == 0;
+	out->is_video_enabled = strcmp(db_cell(&rows, 0, 3), "1") == 0;
+	out->joined_at = db_cell(&rows, 0, 4);
+	return ERR_OK;
+}
+
+/* Records a participant event: data built with the JSON writer. */
+static enum err
+participant_event(struct ctx *c, struct db *db, const char *meeting_id, const char *type,
+    const char *role, const char *at_key, const char *at)
+{
+	struct buf data;
+	struct jsonw w;
+	enum err e;
+
+	buf_init(&data, EVENT_MAX);
+	jw_init(&w, &data);
+	jw_obj_open(&w);
+	jw_kstr(&w, "user_id", c->who.subject);
+	if (role != NULL)
+		jw_kstr(&w, "role", role);
+	jw_kstr(&w, at_key, at);
+	jw_obj_close(&w);
+	e = data.failed ? ERR_NOMEM : journal_record(c, db, meeting_id, type, NULL, type, buf_cstr(&data));
+	buf_free(&data);
+	return e;
+}
+
+static enum err
+join_in_tx(struct db *db, void *ctx)
+{
+	struct join_tx *t = ctx;
+	struct ctx *c = t->c;
+	struct db_val p[8];
+	struct db_rows rows;
+	struct meeting m;
+	const char *role;
+	int64_t open;
+	enum err e;
+
+	if ((e = meeting_load_any(c, db, t->id, true, &m)) != ERR_OK)
+		return e == ERR_MEETING_NOT_FOUND ? t->unknown : e;
+	if (m.my_role == ROLE_NONE && m.require_password && !t->j->credentials_checked)
+		return t->unknown;
+	if ((e = meeting_allows(&m, MA_JOIN)) != ERR_OK)
+		return e;
+	if ((e = open_session(c, db, m.id, t->out)) != ERR_PARTICIPANT_NOT_FOUND)
+		return e;       /* already in: the open session is the answer */
+	if (m.participant_limit > 0) {
+		p[0] = DB_STR(m.id);
+		if ((e = db_exec(db, STMT_PART_COUNT_OPEN, p, 1, c->arena, &rows, 1, NULL)) != ERR_OK)
+			return e;
+		if (rows.nrows != 1 || parse_i64z(db_cell(&rows, 0, 0), 0, INT64_MAX, &open) != ERR_OK)
+			return ERR_DB_SCHEMA;
+		if (open >= m.participant_limit)
+			return ERR_MAX_PARTICIPANTS;
+	}
+	if (m.my_role == ROLE_NONE) {
+		p[0] = DB_STR(c->who.subject);
+		p[1] = DB_STR(m.id);
+		if ((e = db_exec(db, STMT_MEMBER_ADD_GUEST, p, 2, c->arena, NULL, 0, NULL)) != ERR_OK)
+			return e;
+		m.my_role = ROLE_GUEST;
+	}
+	role = session_role(m.my_role);
+	ulid_new(t->participant_id);
+	p[0] = DB_STR(t->participant_id);
+	p[1] = DB_STR(m.id);
+	p[2] = DB_STR(c->who.subject);
+	p[3] = DB_STR(role);
+	p[4] = DB_STR(t->j->connection_id);
+	p[5] = DB_STR(t->j->device_type);
+	p[6] = DB_I64(t->j->join_muted);
+	p[7] = DB_I64(!t->j->join_without_video);
+	if ((e = db_exec(db, STMT_PART_INSERT, p, 8, c->arena, NULL, 0, NULL)) != ERR_OK)
+		return e;
+	if ((e = open_session(c, db, m.id, t->out)) != ERR_OK)
+		return e;
+	return participant_event(c, db, m.id, "participant.joined", role, "joined_at", t->out->joined_at);
+}
+
+enum err
+meetings_join(struct ctx *c, const char *id, struct join_request *j, enum err unknown,
+    struct joined *out)
+{
+	struct join_tx t = { .c = c, .id = id, .j = j, .unknown = unknown, .out = out };
+	struct db_rows rows;
+	struct meeting m;
+	bool match = false;
+	enum err e;
+
+	if (id == NULL || !ulid_valid(id))
+		return unknown;
+	if (!j->credentials_checked && (j->passcode != NULL || j->invitation_token != NULL)) {
+		e = meeting_load_any(c, c->app->db, id, false, &m);
+		if (e != ERR_OK && e != ERR_MEETING_NOT_FOUND)
+			return e;
+		if (e == ERR_OK && m.my_role != ROLE_NONE) {
+			j->credentials_checked = true;  /* members need none */
+		} else if (j->invitation_token != NULL) {
+			if ((e = find_invitation(c, j->invitation_token, &rows)) != ERR_OK)
+				return e;
+			match = rows.nrows == 1 && strcmp(db_cell(&rows, 0, 0), id) == 0;
+		} else {
+			if ((e = check_passcode(c, id, e == ERR_OK ? &m : NULL, j->passcode, &match)) != ERR_OK)
+				return e;
+		}
+		if (!j->credentials_checked && !match)
+			return unknown;
+		j->credentials_checked = true;
+	}
+	return db_tx(c->app->db, join_in_tx, &t);
+}
+
+struct leave_tx {
+	struct ctx *c;
+	const char *id;
+	int64_t seconds;
+	char left_at[CLOCK_ISO_LEN];
+};
+
+static enum err
+leave_in_tx(struct db *db, void *ctx)
+{
+	struct leave_tx *t = ctx;
+	struct ctx *c = t->c;
+	struct db_val p[2];
+	struct db_rows rows;
+	struct meeting m;
+	enum err e;
+
+	if ((e = meeting_load(c, db, t->id, true, &m)) != ERR_OK)
+		return e;
+	p[0] = DB_STR(m.id);
+	p[1] = DB_STR(c->who.subject);
+	if ((e = db_exec(db, STMT_PART_OPEN_GET, p, 2, c->arena, &rows, 1, NULL)) != ERR_OK)
+		return e;
+	if (rows.nrows != 1)
+		return ERR_PARTICIPANT_NOT_FOUND;
+	if (parse_i64z(db_cell(&rows, 0, 5), 0, INT64_MAX, &t->seconds) != ERR_OK)
+		return ERR_DB_SCHEMA;
+	if ((e = db_exec(db, STMT_PART_LEAVE, p, 2, c->arena, NULL, 0, NULL)) != ERR_OK)
+		return e;
+	clock_iso8601((int64_t)time(NULL), t->left_at);
+	return participant_event(c, db, m.id, "participant.left", NULL, "left_at", t->left_at);
+}
+
+enum err
+meetings_leave(struct ctx *c, const char *id, struct left *out)
+{
+	struct leave_tx t = { .c = c, .id = id };
+	enum err e;
+
+	if ((e = db_tx(c->app->db, leave_in_tx, &t)) != ERR_OK)
+		return e;
+	out->meeting_id = id;
+	out->duration_minutes = (t.seconds + 30) / 60;
+	out->left_at = arena_strdup(c->arena, t.left_at);
+	return out->left_at != NULL ? ERR_OK : ERR_NOMEM;
+}
+
+enum err
+meetings_participants(struct ctx *c, const char *id, struct participant **out, size_t *n)
+{
+	enum { P_ID, P_USER, P_NAME, P_ROLE, P_MUTED, P_VIDEO, P_SCREEN, P_HAND, P_JOINED, P_DEVICE, P__MAX };
+	struct db_rows rows;
+	struct meeting m;
+	struct db_val p;
+	size_t i;
+	enum err e;
+
+	*out = NULL;
+	*n = 0;
+	if ((e = meeting_load(c, c->app->db, id, false, &m)) != ERR_OK)
+		return e;
+	p = DB_STR(m.id);
+	if ((e = db_exec(c->app->db, STMT_PART_LIST, &p, 1, c->arena, &rows, PARTICIPANTS_MAX, NULL)) != ERR_OK)
+		return e;
+	if (rows.nrows == 0)
+		return ERR_OK;
+	if (rows.ncols != P__MAX)
+		return ERR_DB_SCHEMA;
+	if ((*out = arena_alloc(c->arena, rows.nrows * sizeof(**out))) == NULL)
+		return ERR_NOMEM;
+	for (i = 0; i < rows.nrows; i++) {
+		struct participant *x = &(*out)[i];
+
+		memset(x, 0, sizeof(*x));
+		x->participant_id = db_cell(&rows, i, P_ID);
+		x->user_id = db_cell(&rows, i, P_USER);
+		x->user_name = db_cell(&rows, i, P_NAME);
+		x->role = db_cell(&rows, i, P_ROLE);
+		x->status = "joined";
+		x->is_muted = strcmp(db_cell(&rows, i, P_MUTED), "1") == 0;
+		x->is_video_enabled = strcmp(db_cell(&rows, i, P_VIDEO), "1") == 0;
+		x->is_screen_sharing = strcmp(db_cell(&rows, i, P_SCREEN), "1") == 0;
+		x->is_hand_raised = strcmp(db_cell(&rows, i, P_HAND), "1") == 0;
+		x->joined_at = db_cell(&rows, i, P_JOINED);
+		x->device_type = db_cell(&rows, i, P_DEVICE);
+	}
+	*n = rows.nrows;
+	return ERR_OK;
+}
+
+enum err
+meetings_invitation(struct ctx *c, const char *token, struct invitation *out)
+{
+	enum { I_ID, I_CODE, I_TITLE, I_PASSCODE, I_HOST, I_HOST_NAME, I_START, I_DURATION, I_ZONE,
+	    I_STATUS, I_CREATED, I__MAX };
+	struct db_rows rows;
+	struct blob box;
+	enum err e;
+
+	if (token == NULL || strlen(token) > 128)
+		return ERR_INVITATION_NOT_FOUND;
+	if ((e = find_invitation(c, token, &rows)) != ERR_OK)
+		return e;
+	if (rows.nrows != 1)
+		return ERR_INVITATION_NOT_FOUND;
+	if (rows.ncols != I__MAX ||
+	    parse_i64z(db_cell(&rows, 0, I_DURATION), 0, INT32_MAX, &out->duration) != ERR_OK)
+		return ERR_DB_SCHEMA;
+	out->meeting_id = db_cell(&rows, 0, I_ID);
+	out->code = db_cell(&rows, 0, I_CODE);
+	out->title = db_cell(&rows, 0, I_TITLE);
+	box.p = (const unsigned char *)db_cell(&rows, 0, I_PASSCODE);
+	box.n = rows.lens[I_PASSCODE];
+	out->host_id = db_cell(&rows, 0, I_HOST);
+	out->host_name = db_cell(&rows, 0, I_HOST_NAME);
+	out->scheduled_for = db_cell(&rows, 0, I_START);
+	out->timezone = db_cell(&rows, 0, I_ZONE);
+	out->status = db_cell(&rows, 0, I_STATUS);
+	out->created_at = db_cell(&rows, 0, I_CREATED);
+	return cred_open(c, out->meeting_id, "passcode", &box, &out->passcode);
+}
