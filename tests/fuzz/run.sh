@@ -29,6 +29,8 @@ fi
 out=${FUZZ_OUT:-$build/fuzz-out}
 rm -rf "$out"
 mkdir -p "$out"
+# a caller waiting for the status gets one however this script ends
+trap '[ -f "$out/status" ] || echo failed >"$out/status"' EXIT
 # leaks are findings; UBSan stops at the first report (-fno-sanitize-recover)
 ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
