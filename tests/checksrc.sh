@@ -81,7 +81,9 @@ done
 # Every test and benchmark file in git must ship in the tarball, or
 # distcheck (and CI) silently runs without it.
 if [ -e "$dir/.git" ] && command -v git >/dev/null 2>&1; then
-  for f in $(git -C "$dir" ls-files 'tests/integration/*.py' 'tests/bench/*' 'tests/fakes/*' 'tests/js/*'); do
+  # the fuzz seed corpora ship as one directory, the other fuzz files one by one
+  for f in $(git -C "$dir" ls-files 'tests/integration/*.py' 'tests/bench/*' 'tests/fakes/*' 'tests/js/*' \
+      'tests/fuzz/*' | sed 's|^tests/fuzz/corpus/.*|tests/fuzz/corpus|' | sort -u); do
     if ! grep -q "$f" "$dir/Makefile.am"; then
       fail "$f is not listed in Makefile.am"
     fi

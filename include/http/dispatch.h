@@ -18,5 +18,10 @@ enum err dispatch(struct request *rq, struct response *rs);
 void dispatch_drain(struct request *rq, size_t limit);
 /* Largest JSON nesting accepted (checked before Jansson parses). */
 #define DISPATCH_JSON_MAX_DEPTH 32
+/* rq->body (rq->body_len bytes) into rq->json: the media type, then the
+ * nesting depth (before Jansson), then Jansson without duplicate keys.
+ * An empty body is ERR_OK with no json. dispatch() calls it; so does the
+ * fuzzer. */
+enum err dispatch_parse_body(struct request *rq);
 
 #endif

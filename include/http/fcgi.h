@@ -21,6 +21,10 @@ void fcgi_conn_free(struct fcgi_conn *c);
 enum fcgi_accept fcgi_accept(struct fcgi_conn *c);
 /* Fills the request's raw fields (arena-owned copies) and body source. */
 void fcgi_fill(struct fcgi_conn *c, struct request *rq);
+/* The same raw fields from FastCGI params alone (libfcgi's envp: "NAME=value"
+ * strings, NULL-terminated), with no I/O: the header source reads envp, which
+ * must outlive the request. fcgi_fill() calls it; so does the fuzzer. */
+void fcgi_request_from_params(char *const *envp, struct request *rq);
 /* Writes status line, headers and body. */
 void fcgi_send(struct fcgi_conn *c, const struct request *rq, const struct response *rs);
 /* Ends the request and closes the connection to nginx. */

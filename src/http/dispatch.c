@@ -111,8 +111,8 @@ depth_ok(const char *s, size_t n, int max)
 	return true;
 }
 
-static enum err
-parse_body(struct request *rq)
+enum err
+dispatch_parse_body(struct request *rq)
 {
 	json_error_t jerr;
 
@@ -239,7 +239,7 @@ run(struct request *rq, struct response *rs)
 	    cfg->body_limit : cfg->body_limit_anonymous));
 	if (e != ERR_OK)
 		return e;
-	if ((e = parse_body(rq)) != ERR_OK)
+	if ((e = dispatch_parse_body(rq)) != ERR_OK)
 		return e;
 	return r->handler(rq, rs);
 }

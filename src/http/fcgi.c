@@ -64,9 +64,9 @@ fcgi_accept(struct fcgi_conn *c)
 }
 
 static const char *
-param(struct fcgi_conn *c, struct arena *a, const char *name)
+param(char *const *envp, struct arena *a, const char *name)
 {
-	const char *v = FCGX_GetParam(name, c->req.envp);
+	const char *v = FCGX_GetParam(name, (FCGX_ParamArray)envp);
 
 	return v != NULL ? arena_strdup(a, v) : NULL;
 }
@@ -88,22 +88,22 @@ read_stdin(void *ctx, char *buf, size_t n)
 static const char *
 get_header(void *ctx, const char *cgi_name)
 {
-	struct fcgi_conn *c = ctx;
+	char *const *envp = ctx;
 
-	return FCGX_GetParam(cgi_name, c->req.envp);
+	return FCGX_GetParam(cgi_name, (FCGX_ParamArray)envp);
 }
 
 void
-fcgi_fill(struct fcgi_conn *c, struct request *rq)
+fcgi_request_from_params(char *const *envp, struct request *rq)
 {
 	struct arena *a = rq->ctx.arena;
-	const char *uri = FCGX_GetParam("REQUEST_URI", c->req.envp);
+	const char *uri = FCGX_GetParam("REQUEST_URI", (FCGX_ParamArray)envp);
 	const char *q;
 
-	rq->method_name = param(c, a, "REQUEST_METHOD");
+	rq->method_name = param(envp, a, "REQUEST_METHOD");
 	rq->method = request_method(rq->method_name);
 	if (uri == NULL)
-		uri = FCGX_GetParam("DOCUMENT_URI", c->req.envp);
+		uri = FCGX_GetParam("DOCUMENT_URI", (FCGX_ParamArray)envp);
 	if (uri != NULL && (q = strchr(uri, '?')) != NULL) {
 		rq->path = arena_strndup(a, uri, (size_t)(q - uri));
 		rq->query = arena_strdup(a, q + 1);
@@ -111,16 +111,22 @@ fcgi_fill(struct fcgi_conn *c, struct request *rq)
 		rq->path = uri != NULL ? arena_strdup(a, uri) : NULL;
 		rq->query = "";
 	}
-	rq->remote_addr = param(c, a, "REMOTE_ADDR");
-	rq->content_type = param(c, a, "CONTENT_TYPE");
-	rq->content_length = param(c, a, "CONTENT_LENGTH");
-	rq->authorization = param(c, a, "HTTP_AUTHORIZATION");
-	rq->request_id = param(c, a, "HTTP_X_REQUEST_ID");
-	rq->idempotency_key = param(c, a, "HTTP_IDEMPOTENCY_KEY");
+	rq->remote_addr = param(envp, a, "REMOTE_ADDR");
+	rq->content_type = param(envp, a, "CONTENT_TYPE");
+	rq->content_length = param(envp, a, "CONTENT_LENGTH");
+	rq->authorization = param(envp, a, "HTTP_AUTHORIZATION");
+	rq->request_id = param(envp, a, "HTTP_X_REQUEST_ID");
+	rq->idempotency_key = param(envp, a, "HTTP_IDEMPOTENCY_KEY");
+	rq->header_src.get = get_header;
+	rq->header_src.ctx = (void *)envp;
+}
+
+void
+fcgi_fill(struct fcgi_conn *c, struct request *rq)
+{
+	fcgi_request_from_params(c->req.envp, rq);
 	rq->body_src.read = read_stdin;
 	rq->body_src.ctx = c;
-	rq->header_src.get = get_header;
-	rq->header_src.ctx = c;
 }
 
 static const char *
