@@ -17,7 +17,7 @@
 struct db;
 struct db_rows;
 
-enum meeting_status { MS_SCHEDULED, MS_STARTED, MS_ENDED, MS_CANCELLED };
+enum meeting_status { MS_SCHEDULED, MS_STARTED, MS_ENDED, MS_CANCELLED, MS__MAX };
 enum member_role { ROLE_ORGANIZER, ROLE_CO_HOST, ROLE_PARTICIPANT, ROLE_GUEST, ROLE_NONE };
 
 /* What a caller wants to do; meeting_allows() says whether the state allows it. */
@@ -59,6 +59,10 @@ struct meeting {
 };
 
 const char *meeting_status_name(enum meeting_status s);
+/* Parses a status name; MS__MAX if unknown. */
+enum meeting_status meeting_status_parse(const char *s);
+/* Whether `name` is a platform meetd serves ("native", "zoom", ...). */
+bool meeting_platform_known(const char *name);
 const char *member_role_name(enum member_role r);
 /* Parses a role name; ROLE_NONE if unknown. */
 enum member_role member_role_parse(const char *s);

@@ -11,6 +11,7 @@
 #include "domain/credentials.h"
 #include "store/db.h"
 #include "domain/meeting.h"
+#include "platforms/provider.h"
 #include "core/rand.h"
 
 static const char *const status_names[] = { "scheduled", "started", "ended", "cancelled" };
@@ -29,7 +30,24 @@ static const enum err allowed[][4] = {
 const char *
 meeting_status_name(enum meeting_status s)
 {
-	return (unsigned)s < 4 ? status_names[s] : "unknown";
+	return (unsigned)s < MS__MAX ? status_names[s] : "unknown";
+}
+
+enum meeting_status
+meeting_status_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; s != NULL && i < MS__MAX; i++)
+		if (strcmp(s, status_names[i]) == 0)
+			return (enum meeting_status)i;
+	return MS__MAX;
+}
+
+bool
+meeting_platform_known(const char *name)
+{
+	return provider_find(name) != NULL;
 }
 
 const char *
