@@ -437,30 +437,31 @@ db_exec(struct db *db, enum stmt_id id, const struct db_val *params, size_t n,
 			if (e == ERR_DB_UNAVAILABLE && !was_tx && stmt_defs[id].retry_safe && lost++ == 0 &&
 			    clock_mono_ms() - started < RETRY_AFTER_FAILURE_MS)
 				continue;
-			/* Outside a transaction the statement was one on its own,
-			 * and the server rolled all of it back: it is safe to run
-			 * again, whatever it writes. Inside one, db_tx() re-runs
-			 * the whole transaction instead. */
-			if (e == ERR_DB_RETRY && !was_tx) {
-				if (conflicts == TX_ATTEMPTS - 1) {
-					note_gave_up(db, (int)id);
-					return ERR_DB_UNAVAILABLE;
-				}
-				note_retry(db, (int)id, conflicts);
-				jitter_sleep(conflicts++);
-				continue;
-			}
-			return e;
-		}
-		db->last_used_ms = clock_mono_ms();
-		if (affected != NULL)
-			*affected = (uint64_t)mysql_stmt_affected_rows(st);
-		if ((meta = mysql_stmt_result_metadata(st)) != NULL) {
+		} else {
+			db->last_used_ms = clock_mono_ms();
+			if (affected != NULL)
+				*affected = (uint64_t)mysql_stmt_affected_rows(st);
+			if ((meta = mysql_stmt_result_metadata(st)) == NULL)
+				return ERR_OK;
+			/* a write with RETURNING reports its own failure (a lock
+			 * wait, a deadlock) here, after a successful execute */
 			e = fetch_rows(db, st, meta, a, rows, max_rows);
 			mysql_free_result(meta);
-			return e;
 		}
-		return ERR_OK;
+		/* Outside a transaction the statement was one on its own, and
+		 * the server rolled all of it back: it is safe to run again,
+		 * whatever it writes. Inside one, db_tx() re-runs the whole
+		 * transaction instead. */
+		if (e == ERR_DB_RETRY && !db->in_tx) {
+			if (conflicts == TX_ATTEMPTS - 1) {
+				note_gave_up(db, (int)id);
+				return ERR_DB_UNAVAILABLE;
+			}
+			note_retry(db, (int)id, conflicts);
+			jitter_sleep(conflicts++);
+			continue;
+		}
+		return e;
 	}
 }
 
