@@ -73,6 +73,7 @@ struct config {
 	char *db_password_file;
 	int64_t db_connect_timeout;
 	int64_t db_io_timeout;
+	int64_t db_lock_wait_timeout;
 
 	/* [auth] */
 	enum jwt_alg_id jwt_algorithm;

@@ -42,6 +42,7 @@ struct sb_metrics {
 	uint64_t latency[SB_MAX_ROUTES][SB_LAT_BUCKETS];   /* per bucket, not cumulative */
 	uint64_t latency_sum_us[SB_MAX_ROUTES];
 	uint64_t db_errors;
+	uint64_t db_tx_retries; /* transactions or statements re-run after 1213/1205 */
 	uint64_t respawns;      /* responders started after the first generation */
 	uint64_t crashes;       /* died by a signal or a failure exit */
 	uint64_t timeouts;      /* killed past request_timeout */

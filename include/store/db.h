@@ -6,7 +6,10 @@
  *     statement only if it is marked safe to repeat and no transaction is
  *     open; otherwise the caller gets ERR_DB_UNAVAILABLE (503);
  *   - 1213/1205 (deadlock, lock wait): db_tx() rolls back and re-runs the
- *     whole transaction with jitter, at most 3 times;
+ *     whole transaction with jitter, at most 3 times, then answers
+ *     ERR_DB_UNAVAILABLE; a statement outside a transaction is re-run the
+ *     same way (the server rolled it back whole). Each repeat is logged
+ *     (db_tx_retry) and counted (meetd_db_tx_retries_total);
  *   - while the server is down every call fails fast with
  *     ERR_DB_UNAVAILABLE and the process stays up.
  * Only this module includes mysql.h.
@@ -70,8 +73,9 @@ enum err db_ping(struct db *db);
 enum err db_exec(struct db *db, enum stmt_id id, const struct db_val *params, size_t n,
     struct arena *a, struct db_rows *rows, size_t max_rows, uint64_t *affected);
 /* Runs fn inside one transaction, committing if it returns ERR_OK and
- * rolling back otherwise; retries deadlocks, lock waits and a connection
- * lost before COMMIT. fn must be safe to run again from scratch. */
+ * rolling back otherwise; retries deadlocks, lock waits (even if fn returned
+ * another error for them) and a connection lost before COMMIT. fn must be
+ * safe to run again from scratch. */
 enum err db_tx(struct db *db, enum err (*fn)(struct db *db, void *ctx), void *ctx);
 /* Server error number of the last failure (0 if none), for logs. */
 unsigned db_last_errno(const struct db *db);

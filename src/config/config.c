@@ -69,6 +69,8 @@ static const struct key keys[] = {
 	  "seconds to wait for a database connection" },
 	{ "database", "io_timeout", KT_INT, OFF(db_io_timeout), 1, 600, "2",
 	  "seconds a database read or write may block" },
+	{ "database", "lock_wait_timeout", KT_INT, OFF(db_lock_wait_timeout), 1, 599, "1",
+	  "seconds a write waits for a row lock before its transaction is retried (below io_timeout)" },
 
 	{ "auth", "jwt_algorithm", KT_JWTALG, OFF(jwt_algorithm), 0, 0, "HS256",
 	  "the only JWT algorithm accepted: HS256, RS256 or ES256" },
@@ -356,6 +358,10 @@ check_consistency(const struct config *cfg, struct buf *errs)
 		buf_printf(errs, "%s: database.socket or database.host must be set\n", cfg->path);
 	if (cfg->db_name == NULL || cfg->db_user == NULL)
 		buf_printf(errs, "%s: database.name and database.user must be set\n", cfg->path);
+	/* a lock wait the client's read timeout cuts short ends as a lost
+	 * connection (outcome unknown, never retried) instead of a clean 1205 */
+	if (cfg->db_lock_wait_timeout >= cfg->db_io_timeout)
+		buf_printf(errs, "%s: database.lock_wait_timeout must be below database.io_timeout\n", cfg->path);
 	if (cfg->jwt_key_file == NULL)
 		buf_printf(errs, "%s: auth.jwt_key_file must be set\n", cfg->path);
 }

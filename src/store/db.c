@@ -29,6 +29,7 @@
 /* wait_timeout can be as low as 1 s: above that, a connection may already be
  * closed by the server, and a write sent on it has an unknown outcome. */
 #define IDLE_PING_MS 1000
+/* a deadlock or lock wait is retried 3 times (4 attempts) with jitter */
 #define TX_ATTEMPTS 4
 #define RETRY_AFTER_FAILURE_MS 500
 
@@ -39,6 +40,7 @@ struct db {
 	MYSQL_STMT *stmts[STMT__MAX];
 	bool connected;
 	bool in_tx;
+	bool conflict;                  /* 1213/1205 inside the open transaction */
 	unsigned last_errno;
 	int64_t last_used_ms;
 };
@@ -131,12 +133,37 @@ classify(struct db *db, unsigned e, const char *what, const char *msg)
 		disconnect(db);
 		return ERR_DB_UNAVAILABLE;
 	}
-	if (e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT)
+	if (e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT) {
+		/* remembered, so that a transaction body that turned the error
+		 * into another answer is still rolled back and run again */
+		if (db->in_tx)
+			db->conflict = true;
 		return ERR_DB_RETRY;
+	}
 	if (e == ER_DUP_ENTRY)
 		return ERR_DB_DUPLICATE;
 	log_msg(LOG_ERROR, "db_error", "%s: %u %s", what, e, msg);
 	return ERR_INTERNAL;
+}
+
+/* The session's innodb_lock_wait_timeout: a write blocked on a row lock
+ * fails with 1205 (and its transaction is retried) well before the
+ * client's read timeout would cut the connection with the outcome unknown. */
+static enum err
+set_lock_wait(struct db *db)
+{
+	MYSQL_STMT *st = db->stmts[STMT_SESSION_LOCK_WAIT];
+	long long secs = (long long)db->cfg->db_lock_wait_timeout;
+	MYSQL_BIND b;
+
+	if (secs <= 0)
+		return ERR_OK;          /* not configured: the server's default */
+	memset(&b, 0, sizeof(b));
+	b.buffer_type = MYSQL_TYPE_LONGLONG;
+	b.buffer = &secs;
+	if (mysql_stmt_bind_param(st, &b) != 0 || mysql_stmt_execute(st) != 0)
+		return classify(db, mysql_stmt_errno(st), "set_lock_wait", mysql_stmt_error(st));
+	return ERR_OK;
 }
 
 enum err
@@ -195,6 +222,10 @@ db_connect(struct db *db)
 	}
 	db->connected = true;
 	db->last_used_ms = clock_mono_ms();
+	if (set_lock_wait(db) != ERR_OK) {
+		disconnect(db);
+		return ERR_DB_UNAVAILABLE;
+	}
 	return ERR_OK;
 }
 
@@ -331,20 +362,58 @@ fetch_rows(struct db *db, MYSQL_STMT *st, MYSQL_RES *meta, struct arena *a,
 	return e;
 }
 
+static void
+jitter_sleep(int attempt)
+{
+	/* 5..25 ms, doubled per attempt */
+	long ms = (5 + (long)rand_below(21)) << attempt;
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* One more attempt after a deadlock or lock wait: logged and counted. */
+static void
+note_retry(struct db *db, int stmt, int attempt)
+{
+	struct logline *l = log_begin(LOG_INFO, "db_tx_retry");
+
+	if (stmt >= 0)
+		log_int(l, "statement", stmt);  /* a single statement outside a transaction */
+	log_int(l, "errno", db->last_errno);
+	log_int(l, "attempt", attempt + 1);
+	log_end(l);
+	if (db->sb != NULL)
+		sb_count(&db->sb->m.db_tx_retries);
+}
+
+static void
+note_gave_up(struct db *db, int stmt)
+{
+	struct logline *l = log_begin(LOG_WARN, "db_tx_gave_up");
+
+	if (stmt >= 0)
+		log_int(l, "statement", stmt);
+	log_int(l, "errno", db->last_errno);
+	log_int(l, "attempts", TX_ATTEMPTS);
+	log_end(l);
+}
+
 enum err
 db_exec(struct db *db, enum stmt_id id, const struct db_val *params, size_t n,
     struct arena *a, struct db_rows *rows, size_t max_rows, uint64_t *affected)
 {
 	MYSQL_BIND b[MAX_PARAMS];
 	int64_t started;
-	int attempt;
+	int lost = 0, conflicts = 0;
 	enum err e;
 
 	if (rows != NULL)
 		memset(rows, 0, sizeof(*rows));
 	if (!bind_params(b, params, n))
 		return ERR_INTERNAL;
-	for (attempt = 0; attempt < 2; attempt++) {
+	for (;;) {
 		MYSQL_STMT *st;
 		MYSQL_RES *meta;
 
@@ -365,33 +434,35 @@ db_exec(struct db *db, enum stmt_id id, const struct db_val *params, size_t n,
 			/* Retry a dropped connection once; but not after a wait that
 			 * ran into the I/O timeout: the server is hung, and a second
 			 * wait would only double the client's. */
-			if (e == ERR_DB_UNAVAILABLE && !was_tx && stmt_defs[id].retry_safe && attempt == 0 &&
+			if (e == ERR_DB_UNAVAILABLE && !was_tx && stmt_defs[id].retry_safe && lost++ == 0 &&
 			    clock_mono_ms() - started < RETRY_AFTER_FAILURE_MS)
 				continue;
-			return e;
-		}
-		db->last_used_ms = clock_mono_ms();
-		if (affected != NULL)
-			*affected = (uint64_t)mysql_stmt_affected_rows(st);
-		if ((meta = mysql_stmt_result_metadata(st)) != NULL) {
+		} else {
+			db->last_used_ms = clock_mono_ms();
+			if (affected != NULL)
+				*affected = (uint64_t)mysql_stmt_affected_rows(st);
+			if ((meta = mysql_stmt_result_metadata(st)) == NULL)
+				return ERR_OK;
+			/* a write with RETURNING reports its own failure (a lock
+			 * wait, a deadlock) here, after a successful execute */
 			e = fetch_rows(db, st, meta, a, rows, max_rows);
 			mysql_free_result(meta);
-			return e;
 		}
-		return ERR_OK;
+		/* Outside a transaction the statement was one on its own, and
+		 * the server rolled all of it back: it is safe to run again,
+		 * whatever it writes. Inside one, db_tx() re-runs the whole
+		 * transaction instead. */
+		if (e == ERR_DB_RETRY && !db->in_tx) {
+			if (conflicts == TX_ATTEMPTS - 1) {
+				note_gave_up(db, (int)id);
+				return ERR_DB_UNAVAILABLE;
+			}
+			note_retry(db, (int)id, conflicts);
+			jitter_sleep(conflicts++);
+			continue;
+		}
+		return e;
 	}
-	return ERR_DB_UNAVAILABLE;
-}
-
-static void
-jitter_sleep(int attempt)
-{
-	/* 5..25 ms, doubled per attempt */
-	long ms = (5 + (long)rand_below(21)) << attempt;
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 enum err
@@ -401,8 +472,6 @@ db_tx(struct db *db, enum err (*fn)(struct db *db, void *ctx), void *ctx)
 	enum err e = ERR_DB_UNAVAILABLE;
 
 	for (attempt = 0; attempt < TX_ATTEMPTS; attempt++) {
-		if (attempt > 0)
-			jitter_sleep(attempt - 1);
 		if ((e = ensure_connected(db)) != ERR_OK)
 			return e;
 		if (clock_mono_ms() - db->last_used_ms > IDLE_PING_MS && (e = db_ping(db)) != ERR_OK)
@@ -414,7 +483,12 @@ db_tx(struct db *db, enum err (*fn)(struct db *db, void *ctx), void *ctx)
 			return e;
 		}
 		db->in_tx = true;
+		db->conflict = false;
 		e = fn(db, ctx);
+		/* a body that swallowed a deadlock or lock wait must not commit
+		 * what is left of its work, nor answer as if it had failed */
+		if (db->conflict)
+			e = ERR_DB_RETRY;
 		if (e == ERR_OK && db->connected) {
 			if (mysql_commit(db->conn) != 0) {
 				e = classify(db, mysql_errno(db->conn), "commit", mysql_error(db->conn));
@@ -431,16 +505,27 @@ db_tx(struct db *db, enum err (*fn)(struct db *db, void *ctx), void *ctx)
 			mysql_rollback(db->conn);
 			mysql_autocommit(db->conn, 1);
 			db->in_tx = false;
-			if (e == ERR_DB_RETRY) {
-				log_msg(LOG_INFO, "db_tx_retry", "deadlock or lock wait (%u); retrying", db->last_errno);
-				continue;
-			}
-			return e;
+			db->conflict = false;
+			if (e != ERR_DB_RETRY)
+				return e;
+			/* InnoDB rolled back the statement (1205) or the whole
+			 * transaction (1213); we rolled back the rest: fn runs
+			 * again from scratch, after a random pause so that the
+			 * two sides of a deadlock do not meet again */
+			if (attempt == TX_ATTEMPTS - 1)
+				break;
+			note_retry(db, -1, attempt);
+			jitter_sleep(attempt);
+			continue;
 		}
 		/* The connection died inside the transaction: the server rolled it
 		 * back, so running it again from the start is safe. */
-		if (e != ERR_DB_UNAVAILABLE && e != ERR_OK)
+		if (e != ERR_DB_UNAVAILABLE && e != ERR_OK && e != ERR_DB_RETRY)
 			return e;
 	}
-	return e == ERR_DB_RETRY ? ERR_DB_UNAVAILABLE : e;
+	if (e == ERR_DB_RETRY) {
+		note_gave_up(db, -1);
+		return ERR_DB_UNAVAILABLE;
+	}
+	return e;
 }

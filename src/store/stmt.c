@@ -36,6 +36,8 @@
 
 const struct stmt_def stmt_defs[STMT__MAX] = {
 	[STMT_PING] = { "SELECT 1", true },
+	/* run once per connection (db.c): database.lock_wait_timeout */
+	[STMT_SESSION_LOCK_WAIT] = { "SET SESSION innodb_lock_wait_timeout = ?", true },
 	[STMT_MIGRATION_COUNT] = {
 		"SELECT COUNT(*), COALESCE(MAX(version), 0) FROM schema_migrations", true },
 	[STMT_USER_INSERT] = {

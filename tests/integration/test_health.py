@@ -14,6 +14,7 @@ FAMILIES = {
     "meetd_responder_crashes_total": "counter",
     "meetd_responder_recycles_total": "counter",
     "meetd_db_errors_total": "counter",
+    "meetd_db_tx_retries_total": "counter",
 }
 
 

@@ -88,6 +88,9 @@ api_metrics(struct request *rq, struct response *rs)
 	counter(b, "meetd_responder_timeouts_total", "Responders killed past request_timeout.", sb_read(&m->timeouts));
 	counter(b, "meetd_responder_recycles_total", "Responders that exited after max_requests.", sb_read(&m->recycles));
 	counter(b, "meetd_db_errors_total", "Database errors seen by responders.", sb_read(&m->db_errors));
+	counter(b, "meetd_db_tx_retries_total",
+	    "Transactions and statements run again after a deadlock or lock wait timeout.",
+	    sb_read(&m->db_tx_retries));
 	buf_printf(b, "# HELP meetd_degraded 1 while responders are crash-looping.\n"
 	    "# TYPE meetd_degraded gauge\nmeetd_degraded %d\n", sb->degraded ? 1 : 0);
 	buf_printf(b, "# HELP meetd_build_info Build version.\n# TYPE meetd_build_info gauge\n"
