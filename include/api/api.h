@@ -39,6 +39,7 @@ enum err api_admin_user_delete(struct request *rq, struct response *rs);
 
 /* meetings.c */
 enum err api_meeting_create(struct request *rq, struct response *rs);
+enum err api_meeting_created(struct request *rq, struct response *rs, int status, const char *outcome);
 enum err api_meeting_list(struct request *rq, struct response *rs);
 enum err api_meeting_get(struct request *rq, struct response *rs);
 enum err api_meeting_update(struct request *rq, struct response *rs);
@@ -59,20 +60,25 @@ enum err api_meeting_participants(struct request *rq, struct response *rs);
 enum err api_invitation_get(struct request *rq, struct response *rs);
 /* face004.c: 004's /meetings/... */
 enum err face004_create(struct request *rq, struct response *rs);
+enum err face004_created(struct request *rq, struct response *rs, int status, const char *outcome);
 enum err face004_invitation(struct request *rq, struct response *rs);
 enum err face004_join(struct request *rq, struct response *rs);
 enum err face004_my_meetings(struct request *rq, struct response *rs);
 /* zoom: 000 proxy face, 002 face, Zoom webhooks */
 enum err proxy_zoom_create(struct request *rq, struct response *rs);
+enum err proxy_zoom_created(struct request *rq, struct response *rs, int status, const char *outcome);
 enum err proxy_zoom_cancel(struct request *rq, struct response *rs);
 enum err proxy_zoom_status(struct request *rq, struct response *rs);
 enum err zoom_webhook(struct request *rq, struct response *rs);
+enum err livekit_webhook(struct request *rq, struct response *rs);
 enum err zoom_auth_start(struct request *rq, struct response *rs);
 enum err zoom_auth_callback(struct request *rq, struct response *rs);
 enum err zoom_user_meetings_list(struct request *rq, struct response *rs);
 enum err zoom_user_meeting_create(struct request *rq, struct response *rs);
+enum err zoom_user_meeting_created(struct request *rq, struct response *rs, int status, const char *outcome);
 /* google: 000 proxy face */
 enum err proxy_google_create(struct request *rq, struct response *rs);
+enum err proxy_google_created(struct request *rq, struct response *rs, int status, const char *outcome);
 /* platforms list, room tokens (LiveKit, Jitsi), 003 provider webhooks */
 enum err api_platforms(struct request *rq, struct response *rs);                 /* platforms.c */
 enum err api_meeting_room_token(struct request *rq, struct response *rs);        /* room_token.c */

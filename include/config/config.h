@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/parse.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "config/secret.h"
@@ -21,11 +22,6 @@
 #endif
 #define CONFIG_DEFAULT_PATH MEETD_SYSCONFDIR "/meetd/meetd.conf"
 
-/* A rate limit: `count` requests per `period_s` seconds. */
-struct rate {
-	int64_t count;
-	int64_t period_s;
-};
 
 /* Same order as enum jws_alg (jws.h), which adds EdDSA. */
 enum jwt_alg_id { CFG_JWT_HS256, CFG_JWT_RS256, CFG_JWT_ES256, CFG_JWT__MAX };

@@ -8,8 +8,7 @@
 
 #include <stdint.h>
 
-#include "config/config.h"
-
+struct config;
 struct db;
 struct http_client;
 struct idp_trust;

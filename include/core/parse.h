@@ -37,7 +37,12 @@ enum err parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 enum err parse_duration_s(const char *s, int64_t min, int64_t max, int64_t *out);
 
 /* A rate "N/period" such as 100/1h: 1 ≤ N ≤ 10^9, 1 s ≤ period ≤ 1 day. */
-struct rate;
+/* A rate limit: `count` requests per `period_s` seconds. */
+struct rate {
+	int64_t count;
+	int64_t period_s;
+};
+
 enum err parse_rate(const char *s, struct rate *out);
 
 #endif

@@ -25,7 +25,10 @@ enum meeting_action {
 	MA_START, MA_END, MA_CANCEL,
 	MA_EDIT,        /* title, description, settings, credentials */
 	MA_RESCHEDULE,  /* time, duration, timezone */
-	MA_JOIN
+	MA_JOIN,
+	MA_REMOTE_START,        /* a platform reports the meeting started */
+	MA_REMOTE_END,          /* a platform reports it ended */
+	MA__MAX
 };
 
 struct blob {

@@ -22,6 +22,7 @@
 #include "core/error.h"
 #include "core/rand.h"
 #include "domain/meeting.h"
+#include "platforms/provider.h"
 #include "store/db.h"
 
 /* A meeting to create, checked. Strings are arena-owned. */
@@ -107,6 +108,19 @@ struct list_filter {
 };
 enum err meetings_list(struct ctx *c, const struct list_filter *f, struct meeting **out, size_t *n);
 
+/* Whether a platform can be used here: ERR_OK, or PLATFORM_NOT_CONFIGURED. */
+enum err meetings_platform_ready(struct ctx *c, const char *platform);
+/* The meeting behind a platform's meeting id, as the caller sees it (not a
+ * member, or no such meeting: MEETING_NOT_FOUND alike). */
+enum err meetings_find_by_remote(struct ctx *c, const char *platform, const char *remote_id,
+    struct meeting *m);
+/* How many people the platform reports in the meeting now. */
+enum err meetings_remote_participants(struct ctx *c, const char *id, int64_t *count);
+/* Meetings on the caller's own connected Zoom account, by start time, in
+ * [from, to) (DATETIME text), of `status` (NULL: any). */
+enum err meetings_on_my_zoom(struct ctx *c, const char *from, const char *to, const char *status,
+    int64_t limit, struct meeting **out, size_t *n);
+
 /* --- participants.c -------------------------------------------------------- */
 
 /* How a caller proves the right to join. */
@@ -147,6 +161,18 @@ struct participant {
 };
 /* The meeting's participants (members of the meeting only). */
 enum err meetings_participants(struct ctx *c, const char *id, struct participant **out, size_t *n);
+
+/* A member's token for the meeting's room (LiveKit, Jitsi with token
+ * auth): NOT_SUPPORTED on other platforms. user_name (NULL: the account's
+ * display name) is the name shown in the room. */
+struct room_token_view {
+	struct meeting m;
+	const char *user_name;
+	bool host;
+	struct room_token token;
+};
+enum err meetings_room_token(struct ctx *c, const char *id, const char *user_name,
+    struct room_token_view *out);
 
 /* What an invitation token shows. Strings are arena-owned. */
 struct invitation {

@@ -47,6 +47,18 @@ enum limit_category {
 
 typedef enum err (*route_handler)(struct request *rq, struct response *rs);
 
+/* How much body a route reads (config: body_limit, body_limit_anonymous). */
+enum body_policy {
+	BODY_STD,       /* body_limit once the caller is known, the anonymous cap before */
+	BODY_SIGNED,    /* body_limit without a caller: the handler checks an HMAC over
+			 * the whole body before acting (platform webhooks) */
+};
+
+/* Renders an outcome (canonical JSON) in the route's face: the answer of a
+ * create, first or replayed for an Idempotency-Key. */
+typedef enum err (*outcome_renderer)(struct request *rq, struct response *rs, int status,
+    const char *outcome);
+
 struct route {
 	enum http_method method;
 	const char *pattern;
@@ -55,6 +67,10 @@ struct route {
 	enum limit_category limit;
 	enum face face;
 	const char *name;       /* stable label for metrics and logs */
+	enum body_policy body;
+	/* non-NULL: the route honours Idempotency-Key, and this renders its
+	 * stored outcome on a replay */
+	outcome_renderer outcome;
 };
 
 /* Finds the route for (method, path). On a match returns the route and

@@ -17,6 +17,7 @@
 
 #include "config/config.h"
 #include "core/error.h"
+#include "platforms/events.h"
 #include "core/context.h"
 
 /* What a platform really supports (GET /api/v1/platforms). */
@@ -58,6 +59,18 @@ struct remote_meeting {
 
 /* Whose account a call runs under: the server's (NULL) or a user's own
  * connected account (002's per-user Zoom OAuth). */
+/* Who a room token is for, and the room. Borrowed. */
+struct room_grant {
+	const char *meeting_id, *room, *meeting_url;
+	const char *user_id, *user_name, *email;
+	bool host;
+};
+
+/* A signed room token (a bearer secret: answered once, never stored). */
+struct room_token {
+	const char *platform, *token, *url, *room, *expires_at;
+};
+
 struct provider_ctx {
 	struct ctx *ctx;                /* arena, app (cfg, db, box, http), caller */
 	const char *acting_user;
@@ -83,6 +96,14 @@ struct provider {
 	enum err (*end)(struct provider_ctx *c, const char *remote_id);
 	/* Reads status (and what else the platform says). NULL: no CAP_STATUS. */
 	enum err (*status)(struct provider_ctx *c, const char *remote_id, struct remote_meeting *out);
+	/* Checks a signed delivery of the platform's webhooks and reads it into
+	 * *ev (arena), or sets *reply to the answer the platform expects
+	 * instead (a challenge). Nothing is stored here. NULL: no webhooks. */
+	enum err (*hook)(struct ctx *c, const struct hook_input *in, struct platform_event *ev,
+	    const char **reply);
+	/* Signs the token a member presents to the platform's room (LiveKit's
+	 * access token, Jitsi's prosody JWT). NULL: no room tokens. */
+	enum err (*room_token)(struct ctx *c, const struct room_grant *g, struct room_token *out);
 };
 
 extern const struct provider provider_native, provider_jitsi, provider_zoom, provider_google_meet,

@@ -28,7 +28,13 @@
 #include "store/stmt.h"
 
 struct db;
-struct scoreboard;
+
+/* Where the data layer counts what operators watch (the scoreboard's
+ * shared counters, incremented atomically); a NULL field is not counted. */
+struct db_counters {
+	uint64_t *errors;               /* statements that failed on the server's side */
+	uint64_t *tx_retries;           /* transactions or statements re-run after 1213/1205 */
+};
 
 enum db_type { DBT_NULL, DBT_STR, DBT_I64, DBT_BLOB };
 
@@ -58,8 +64,9 @@ db_cell(const struct db_rows *r, size_t row, size_t col)
 	return r->cells[row * r->ncols + col];
 }
 
-/* New handle (not yet connected); caller owns, db_free(). sb may be NULL. */
-struct db *db_new(const struct config *cfg, struct scoreboard *sb);
+/* New handle (not yet connected); caller owns, db_free(). counters may be
+ * NULL (and is copied). */
+struct db *db_new(const struct config *cfg, const struct db_counters *counters);
 void db_free(struct db *db);
 /* Connects and prepares every statement. ERR_DB_UNAVAILABLE if the server
  * cannot be reached, ERR_DB_SCHEMA if a statement does not prepare. */

@@ -17,7 +17,7 @@
 #include "core/arena.h"
 #include "config/config.h"
 #include "core/error.h"
-#include "http/request.h"
+#include "core/context.h"
 
 struct db;
 

@@ -9,7 +9,6 @@
 #include "api/validate.h"
 #include "core/clock.h"
 #include "core/zone.h"
-#include "platforms/provider.h"
 
 #define PAST_GRACE_MS (5 * 60 * 1000)
 #define FUTURE_MAX_YEARS 10
@@ -91,7 +90,7 @@ create_body_parse(struct request *rq, const struct create_dialect *d, struct new
 	nm->platform = d->platform != NULL ? d->platform :
 	    v[CF_PLATFORM].present ? validate_dup(rq, &v[CF_PLATFORM]) : "native";
 	if (d->platform == NULL && nm->platform != NULL && d->name[CF_PLATFORM] != NULL &&
-	    !validate_failed(rq, d->name[CF_PLATFORM]) && provider_find(nm->platform) == NULL)
+	    !validate_failed(rq, d->name[CF_PLATFORM]) && !meeting_platform_known(nm->platform))
 		request_field_error(rq, d->name[CF_PLATFORM],
 		    "must be one of native, jitsi, zoom, google_meet, teams, webex, facetime, livekit");
 	if (rq->ctx.err.nfields > 0)

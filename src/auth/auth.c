@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "auth/apikey.h"
+#include "config/config.h"
 #include "core/app.h"
 #include "auth/auth.h"
 #include "auth/crypto.h"

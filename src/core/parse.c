@@ -5,7 +5,6 @@
 #include <strings.h>
 
 #include "core/parse.h"
-#include "config/config.h"
 
 enum err
 parse_i64(const char *s, size_t n, int64_t min, int64_t max, int64_t *out)

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "config/config.h"
 #include "core/app.h"
 #include "core/b64.h"
 #include "domain/credentials.h"

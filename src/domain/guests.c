@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config/config.h"
 #include "core/app.h"
 #include "core/buf.h"
 #include "store/db.h"

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config.h"
 #include "core/app.h"
 #include "domain/credentials.h"
 #include "store/db.h"
@@ -18,13 +19,18 @@ static const char *const status_names[] = { "scheduled", "started", "ended", "ca
 static const char *const role_names[] = { "organizer", "co_host", "participant", "guest", "none" };
 
 /* allowed[action][status]: ERR_OK, or the error to answer */
-static const enum err allowed[][4] = {
+static const enum err allowed[MA__MAX][MS__MAX] = {
 	[MA_START] = { ERR_OK, ERR_MEETING_ALREADY_ACTIVE, ERR_MEETING_ENDED, ERR_MEETING_CANCELLED },
 	[MA_END] = { ERR_MEETING_NOT_ACTIVE, ERR_OK, ERR_MEETING_ENDED, ERR_MEETING_CANCELLED },
 	[MA_CANCEL] = { ERR_OK, ERR_MEETING_ALREADY_ACTIVE, ERR_MEETING_ENDED, ERR_MEETING_CANCELLED },
 	[MA_EDIT] = { ERR_OK, ERR_OK, ERR_MEETING_ENDED, ERR_MEETING_CANCELLED },
 	[MA_RESCHEDULE] = { ERR_OK, ERR_MEETING_ALREADY_ACTIVE, ERR_MEETING_ENDED, ERR_MEETING_CANCELLED },
 	[MA_JOIN] = { ERR_OK, ERR_OK, ERR_MEETING_ENDED, ERR_MEETING_CANCELLED },
+	/* what a platform reports happened: it started only from scheduled (a
+	 * late delivery never reopens); it ended from scheduled too (the
+	 * "started" may have been missed) */
+	[MA_REMOTE_START] = { ERR_OK, ERR_MEETING_ALREADY_ACTIVE, ERR_MEETING_ENDED, ERR_MEETING_CANCELLED },
+	[MA_REMOTE_END] = { ERR_OK, ERR_OK, ERR_MEETING_ENDED, ERR_MEETING_CANCELLED },
 };
 
 const char *
@@ -76,6 +82,8 @@ meeting_is_host(const struct meeting *m)
 enum err
 meeting_allows(const struct meeting *m, enum meeting_action action)
 {
+	if ((unsigned)action >= MA__MAX || (unsigned)m->status >= MS__MAX)
+		return ERR_INTERNAL;
 	return allowed[action][m->status];
 }
 

@@ -8,9 +8,11 @@
  * cannot get past the limit. An unknown meeting, a wrong passcode and a
  * wrong invitation token all get the same answer.
  */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "config/config.h"
 #include "core/app.h"
 #include "core/clock.h"
 #include "core/jsonw.h"
@@ -18,6 +20,8 @@
 #include "domain/credentials.h"
 #include "domain/journal.h"
 #include "domain/meetings.h"
+#include "domain/users.h"
+#include "platforms/provider.h"
 #include "store/limiter.h"
 
 #define EVENT_MAX (16 * 1024)
@@ -399,4 +403,39 @@ meetings_invitation(struct ctx *c, const char *token, struct invitation *out)
 	out->status = db_cell(&rows, 0, I_STATUS);
 	out->created_at = db_cell(&rows, 0, I_CREATED);
 	return cred_open(c, out->meeting_id, "passcode", &box, &out->passcode);
+}
+
+enum err
+meetings_room_token(struct ctx *c, const char *id, const char *user_name, struct room_token_view *out)
+{
+	const struct provider *p;
+	struct room_grant g;
+	struct user u;
+	enum err e;
+
+	memset(out, 0, sizeof(*out));
+	if ((e = meeting_load(c, c->app->db, id, false, &out->m)) != ERR_OK ||
+	    (e = meeting_allows(&out->m, MA_JOIN)) != ERR_OK)
+		return e;
+	if ((p = provider_find(out->m.platform)) == NULL)
+		return ERR_INTERNAL;
+	if (p->room_token == NULL)
+		return ctx_fail(c, ERR_NOT_SUPPORTED, "This platform has no room tokens");
+	if ((e = provider_ready(p, c->app->cfg)) != ERR_OK ||
+	    (e = users_get(c->app->db, c->arena, c->who.subject, &u)) != ERR_OK)
+		return e == ERR_USER_NOT_FOUND ? ERR_DB_UNAVAILABLE : e;
+	memset(&g, 0, sizeof(g));
+	g.meeting_id = out->m.id;
+	g.room = out->m.platform_meeting_id != NULL ? out->m.platform_meeting_id : out->m.id;
+	g.meeting_url = out->m.meeting_url;
+	g.user_id = c->who.subject;
+	g.email = u.email;
+	g.user_name = user_name != NULL ? user_name : u.display_name != NULL && u.display_name[0] != '\0' ?
+	    u.display_name : c->who.subject;
+	g.host = meeting_is_host(&out->m);
+	out->user_name = g.user_name;
+	out->host = g.host;
+	if (strcmp(p->name, "jitsi") == 0)
+		g.room = out->m.platform_meeting_id;
+	return p->room_token(c, &g, &out->token);
 }

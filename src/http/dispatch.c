@@ -12,9 +12,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config/config.h"
 #include "core/app.h"
 #include "auth/auth.h"
 #include "http/dispatch.h"
+#include "http/idempotency.h"
 #include "store/limiter.h"
 #include "core/parse.h"
 #include "http/router.h"
@@ -61,16 +63,25 @@ dispatch_drain(struct request *rq, size_t limit)
 	}
 }
 
-/* application/json, optionally with charset=utf-8 (any case). */
+/* application/json, or a JSON structured-syntax suffix type (RFC 6839:
+ * application/webhook+json, which LiveKit sends), optionally with
+ * charset=utf-8 (any case). */
 static bool
 is_json_media_type(const char *ct)
 {
-	const char *p;
-	size_t n = strlen("application/json");
+	static const char suffix[] = "+json";
+	const char *p, *end;
+	size_t n;
 
-	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
+	if (ct == NULL || strncasecmp(ct, "application/", 12) != 0)
 		return false;
-	p = ct + n;
+	end = ct + strcspn(ct, "; ");
+	n = (size_t)(end - ct);
+	if (!(n == 16 && strncasecmp(ct, "application/json", 16) == 0) &&
+	    !(n > 12 + sizeof(suffix) - 1 && strncasecmp(end - (sizeof(suffix) - 1), suffix, sizeof(suffix) - 1) == 0 &&
+	    strspn(ct + 12, "abcdefghijklmnopqrstuvwxyz0123456789.-+") == n - 12))
+		return false;
+	p = end;
 	while (*p == ' ')
 		p++;
 	if (*p == '\0')
@@ -193,6 +204,32 @@ guest_scope(struct request *rq, const struct route *r)
 	return ERR_OK;
 }
 
+/* A route that honours Idempotency-Key: a replay is rendered from the
+ * stored outcome in this route's face; a first request runs with the
+ * outcome hook set, and gives its claim back if it fails. */
+static enum err
+run_idempotent(struct request *rq, struct response *rs, const struct route *r)
+{
+	struct idem idem;
+	const char *outcome;
+	int status;
+	enum err e;
+
+	if ((e = idem_begin(rq, &idem, &status, &outcome)) != ERR_OK)
+		return e;
+	if (outcome != NULL) {
+		if ((e = r->outcome(rq, rs, status, outcome)) == ERR_OK)
+			resp_header(rs, "Idempotent-Replayed", "true");
+		return e;
+	}
+	rq->ctx.outcome.record = idem_record;
+	rq->ctx.outcome.arg = &idem;
+	if ((e = r->handler(rq, rs)) != ERR_OK)
+		idem_release(rq, &idem);
+	rq->ctx.outcome.record = NULL;
+	return e;
+}
+
 static enum err
 run(struct request *rq, struct response *rs)
 {
@@ -235,13 +272,15 @@ run(struct request *rq, struct response *rs)
 	}
 	if ((e = apply_limit(rq)) != ERR_OK)
 		return e;
-	e = read_body(rq, (size_t)(rq->ctx.who.kind != PRINCIPAL_NONE || r->auth == AUTH_SIGNED ?
+	e = read_body(rq, (size_t)(rq->ctx.who.kind != PRINCIPAL_NONE || r->body == BODY_SIGNED ?
 	    cfg->body_limit : cfg->body_limit_anonymous));
 	if (e != ERR_OK)
 		return e;
 	if ((e = dispatch_parse_body(rq)) != ERR_OK)
 		return e;
-	return r->handler(rq, rs);
+	if (r->outcome == NULL || rq->idempotency_key == NULL)
+		return r->handler(rq, rs);
+	return run_idempotent(rq, rs, r);
 }
 
 enum err

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config.h"
 #include "core/app.h"
 #include "store/db.h"
 #include "jobs/jobs.h"

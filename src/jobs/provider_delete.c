@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "config/config.h"
 #include "core/app.h"
 #include "store/db.h"
 #include "jobs/jobs.h"

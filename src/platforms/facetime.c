@@ -7,6 +7,7 @@
  * ended or read from the server, so the platform reports no end, status or
  * webhook capability and meetd's status is its own record.
  */
+#include "config/config.h"
 #include "core/app.h"
 #include "core/arena.h"
 #include "platforms/provider.h"

@@ -4,14 +4,22 @@
  * unguessable name, https://{domain}/{prefix}-{26 base32 characters}
  * (128 bits). When the domain uses token auth (jitsi.app_id and
  * app_secret_file), members get a signed room JWT from POST
- * /api/v1/meetings/{id}/token (src/api/room_token.c).
+ * /api/v1/meetings/{id}/token (room_token below).
  */
 #include <string.h>
+#include <time.h>
 
+#include "auth/hmac.h"
+#include "config/config.h"
 #include "core/app.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/jsonw.h"
 #include "core/arena.h"
 #include "platforms/provider.h"
 #include "core/rand.h"
+
+#define CLAIMS_MAX (16 * 1024)
 
 static bool
 configured(const struct config *cfg)
@@ -43,6 +51,67 @@ create(struct provider_ctx *c, const struct remote_spec *s, struct remote_meetin
 	return out->join_url != NULL ? ERR_OK : ERR_NOMEM;
 }
 
+/* prosody's token when the domain uses token auth, with the join URL
+ * carrying it (?jwt=); moderator for hosts. */
+static enum err
+room_token(struct ctx *c, const struct room_grant *g, struct room_token *out)
+{
+	const struct config *cfg = c->app->cfg;
+	const char *flag = g->host ? "true" : "false";
+	int64_t now = (int64_t)time(NULL), exp = now + cfg->jitsi_token_ttl;
+	char expires[CLOCK_ISO_LEN];
+	struct buf claims;
+	struct jsonw w;
+
+	if (cfg->jitsi_app_id == NULL || cfg->jitsi_app_secret.len == 0)
+		return ctx_fail(c, ERR_NOT_SUPPORTED,
+		    "This Jitsi server does not use token authentication: join with the meeting URL");
+	if (g->room == NULL || g->meeting_url == NULL)
+		return ctx_fail(c, ERR_NOT_SUPPORTED, "This meeting has no Jitsi room");
+	/* prosody throws on a context.user value that is not a string */
+	buf_init(&claims, CLAIMS_MAX);
+	jw_init(&w, &claims);
+	jw_obj_open(&w);
+	jw_kstr(&w, "iss", cfg->jitsi_app_id);
+	jw_kstr(&w, "aud", cfg->jitsi_audience != NULL ? cfg->jitsi_audience : "jitsi");
+	jw_kstr(&w, "sub", cfg->jitsi_domain);
+	jw_kstr(&w, "room", g->room);
+	jw_kint(&w, "iat", now);
+	jw_kint(&w, "nbf", now);
+	jw_kint(&w, "exp", exp);
+	jw_key(&w, "context");
+	jw_obj_open(&w);
+	jw_key(&w, "user");
+	jw_obj_open(&w);
+	jw_kstr(&w, "id", g->user_id);
+	jw_kstr(&w, "name", g->user_name);
+	jw_kstr(&w, "email", g->email != NULL ? g->email : "");
+	jw_kstr(&w, "avatar", "");
+	jw_kstr(&w, "moderator", flag);
+	jw_obj_close(&w);
+	jw_key(&w, "features");
+	jw_obj_open(&w);
+	jw_kstr(&w, "recording", flag);
+	jw_kstr(&w, "livestreaming", flag);
+	jw_kstr(&w, "transcription", flag);
+	jw_kstr(&w, "outbound-call", "false");
+	jw_obj_close(&w);
+	jw_obj_close(&w);
+	jw_obj_close(&w);
+	out->token = claims.failed ? NULL : hmac_jwt_hs256(c->arena, cfg->jitsi_app_secret.data,
+	    cfg->jitsi_app_secret.len, buf_cstr(&claims));
+	buf_free(&claims);
+	if (out->token == NULL)
+		return ERR_NOMEM;
+	/* the token is base64url with dots: safe in a query as it is */
+	clock_iso8601(exp, expires);
+	out->platform = "jitsi";
+	out->url = arena_printf(c->arena, "%s?jwt=%s", g->meeting_url, out->token);
+	out->room = g->room;
+	out->expires_at = arena_strdup(c->arena, expires);
+	return out->url != NULL && out->expires_at != NULL ? ERR_OK : ERR_NOMEM;
+}
+
 const struct provider provider_jitsi = {
 	.name = "jitsi",
 	.label = "Jitsi Meet",
@@ -52,4 +121,5 @@ const struct provider provider_jitsi = {
 	.remote = false,
 	.configured = configured,
 	.create = create,
+	.room_token = room_token,
 };

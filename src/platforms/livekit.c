@@ -4,9 +4,19 @@
  * room (meetd's meeting id) and the URL clients connect to; access is the
  * HS256 token of POST /api/v1/meetings/{id}/token (src/api/room_token.c).
  */
+#include <time.h>
+
+#include "auth/hmac.h"
+#include "config/config.h"
 #include "core/app.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/jsonw.h"
 #include "core/arena.h"
+#include "platforms/livekit.h"
 #include "platforms/provider.h"
+
+#define CLAIMS_MAX (16 * 1024)
 
 static bool
 configured(const struct config *cfg)
@@ -24,12 +34,55 @@ create(struct provider_ctx *c, const struct remote_spec *s, struct remote_meetin
 	return ERR_OK;
 }
 
+/* LiveKit's access token: HS256 with the API secret; iss = API key, sub =
+ * identity, a `video` grant for this room only; hosts get roomAdmin. */
+static enum err
+room_token(struct ctx *c, const struct room_grant *g, struct room_token *out)
+{
+	const struct config *cfg = c->app->cfg;
+	int64_t now = (int64_t)time(NULL), exp = now + cfg->livekit_token_ttl;
+	char expires[CLOCK_ISO_LEN];
+	struct buf claims;
+	struct jsonw w;
+
+	buf_init(&claims, CLAIMS_MAX);
+	jw_init(&w, &claims);
+	jw_obj_open(&w);
+	jw_kstr(&w, "iss", cfg->livekit_api_key);
+	jw_kstr(&w, "sub", g->user_id);
+	jw_kstr(&w, "name", g->user_name);
+	jw_kint(&w, "iat", now);
+	jw_kint(&w, "nbf", now);
+	jw_kint(&w, "exp", exp);
+	jw_key(&w, "video");
+	jw_obj_open(&w);
+	jw_kstr(&w, "room", g->room);
+	jw_kbool(&w, "roomJoin", true);
+	jw_kbool(&w, "canPublish", true);
+	jw_kbool(&w, "canSubscribe", true);
+	jw_kbool(&w, "canPublishData", true);
+	jw_kbool(&w, "roomAdmin", g->host);
+	jw_obj_close(&w);
+	jw_obj_close(&w);
+	out->token = claims.failed ? NULL : hmac_jwt_hs256(c->arena, cfg->livekit_api_secret.data,
+	    cfg->livekit_api_secret.len, buf_cstr(&claims));
+	buf_free(&claims);
+	clock_iso8601(exp, expires);
+	out->platform = "livekit";
+	out->url = cfg->livekit_url;
+	out->room = g->room;
+	out->expires_at = arena_strdup(c->arena, expires);
+	return out->token != NULL && out->expires_at != NULL ? ERR_OK : ERR_NOMEM;
+}
+
 const struct provider provider_livekit = {
 	.name = "livekit",
 	.label = "LiveKit",
 	.not_configured = ERR_LIVEKIT_NOT_CONFIGURED,
-	.caps = CAP_UPDATE | CAP_DELETE,
+	.caps = CAP_UPDATE | CAP_DELETE | CAP_WEBHOOKS,
 	.remote = false,
 	.configured = configured,
 	.create = create,
+	.hook = livekit_hook,
+	.room_token = room_token,
 };

@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "config/config.h"
 #include "core/app.h"
 #include "core/arena.h"
 #include "core/clock.h"

@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "config/config.h"
 #include "core/app.h"
 #include "core/arena.h"
 #include "core/buf.h"

@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "config/config.h"
 #include "core/app.h"
 #include "core/clock.h"
 #include "store/db.h"
@@ -188,6 +189,8 @@ responder_main(const struct config *cfg, int listen_fd, struct scoreboard *sb,
     int slot, pid_t master_pid)
 {
 	struct app app = { .cfg = cfg, .sb = sb, .slot = slot };
+	struct db_counters counters = { .errors = sb != NULL ? &sb->m.db_errors : NULL,
+	    .tx_retries = sb != NULL ? &sb->m.db_tx_retries : NULL };
 	struct secretbox box[SECRETBOX_MAX_KEYS];
 	struct fcgi_conn *conn;
 	struct arena *arena;
@@ -208,7 +211,7 @@ responder_main(const struct config *cfg, int listen_fd, struct scoreboard *sb,
 		_exit(0);       /* the master died before we could ask */
 
 	if ((conn = fcgi_conn_new(listen_fd)) == NULL || (arena = arena_new(ARENA_MAX)) == NULL ||
-	    (app.db = db_new(cfg, sb)) == NULL || (app.http = http_client_new(cfg)) == NULL) {
+	    (app.db = db_new(cfg, &counters)) == NULL || (app.http = http_client_new(cfg)) == NULL) {
 		log_msg(LOG_ERROR, "responder_init", "out of memory");
 		_exit(2);
 	}

@@ -13,9 +13,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "config/config.h"
 #include "core/app.h"
 #include "core/arena.h"
 #include "core/clock.h"
+#include "core/context.h"
 #include "store/db.h"
 #include "outbound/http_client.h"
 #include "jobs/jobs.h"
@@ -76,7 +78,7 @@ worker_run(const struct config *cfg, bool once)
 {
 	struct app app = { .cfg = cfg };
 	struct secretbox box[SECRETBOX_MAX_KEYS];
-	struct request rq;
+	struct ctx c;
 	struct arena *arena;
 	int64_t next_purge = 0, next_jwks[CONFIG_MAX_IDPS] = { 0 };
 	bool ran;
@@ -105,10 +107,12 @@ worker_run(const struct config *cfg, bool once)
 		}
 		if (jwks_fetch_due(&app, next_jwks, false) > 0 && once)
 			status = 1;
-		memset(&rq, 0, sizeof(rq));
-		rq.ctx.arena = arena;
-		rq.ctx.app = &app;
-		e = jobs_run_next(&rq, &ran);
+		/* the worker acts as the system: no user, no request */
+		memset(&c, 0, sizeof(c));
+		c.arena = arena;
+		c.app = &app;
+		c.who.kind = PRINCIPAL_SYSTEM;
+		e = jobs_run_next(&c, &ran);
 		arena_reset(arena);
 		if (e != ERR_OK) {
 			log_msg(LOG_WARN, "worker", "job queue: %s", err_name(e));

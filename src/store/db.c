@@ -21,7 +21,6 @@
 #include "store/db.h"
 #include "core/log.h"
 #include "core/rand.h"
-#include "process/scoreboard.h"
 
 #define MAX_PARAMS 24
 #define MAX_COLS 48
@@ -35,7 +34,7 @@
 
 struct db {
 	const struct config *cfg;       /* borrowed */
-	struct scoreboard *sb;          /* borrowed, may be NULL */
+	struct db_counters counters;    /* the counters themselves are borrowed */
 	MYSQL *conn;
 	MYSQL_STMT *stmts[STMT__MAX];
 	bool connected;
@@ -46,13 +45,14 @@ struct db {
 };
 
 struct db *
-db_new(const struct config *cfg, struct scoreboard *sb)
+db_new(const struct config *cfg, const struct db_counters *counters)
 {
 	struct db *db = calloc(1, sizeof(*db));
 
 	if (db != NULL) {
 		db->cfg = cfg;
-		db->sb = sb;
+		if (counters != NULL)
+			db->counters = *counters;
 	}
 	return db;
 }
@@ -98,8 +98,8 @@ db_last_errno(const struct db *db)
 static void
 count_error(struct db *db)
 {
-	if (db->sb != NULL)
-		sb_count(&db->sb->m.db_errors);
+	if (db->counters.errors != NULL)
+		__atomic_fetch_add(db->counters.errors, 1, __ATOMIC_RELAXED);
 }
 
 /* The connection itself is gone or unusable. */
@@ -384,8 +384,8 @@ note_retry(struct db *db, int stmt, int attempt)
 	log_int(l, "errno", db->last_errno);
 	log_int(l, "attempt", attempt + 1);
 	log_end(l);
-	if (db->sb != NULL)
-		sb_count(&db->sb->m.db_tx_retries);
+	if (db->counters.tx_retries != NULL)
+		__atomic_fetch_add(db->counters.tx_retries, 1, __ATOMIC_RELAXED);
 }
 
 static void

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "config/config.h"
 #include "core/app.h"
 #include "http/dispatch.h"
 #include "auth/token.h"

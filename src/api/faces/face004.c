@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/create_body.h"
+#include "config/config.h"
 #include "core/app.h"
 #include "core/clock.h"
 #include "domain/credentials.h"
@@ -18,45 +20,65 @@
 
 #define MY_MEETINGS_MAX 500
 
+/* The rooms app's dialect of a create: title required, everything else
+ * optional, a native room starting now for an hour; rooms admit at once. */
+static const struct create_dialect room_dialect = {
+	.name = { [CF_TITLE] = "title", [CF_DESCRIPTION] = "description", [CF_START] = "scheduled_for",
+	    [CF_DURATION] = "duration", [CF_TIMEZONE] = "timezone", [CF_LIMIT] = "participant_limit",
+	    [CF_REQUIRE_PASSWORD] = "require_password", [CF_WAITING_ROOM] = "waiting_room" },
+	.required = CF_BIT(CF_TITLE),
+	.platform = "native",
+	.default_duration = 60,
+	.waiting_room_default = false,
+};
+
+/* The rooms app's create answer, from the canonical outcome (the first
+ * answer and an Idempotency-Key replay alike). FastAPI answers a POST with
+ * 200 unless the route sets status_code; the rooms' create does not. */
+enum err
+face004_created(struct request *rq, struct response *rs, int status, const char *outcome)
+{
+	json_t *m = json_loads(outcome, 0, NULL);
+	struct jsonw *w;
+
+	(void)rq;
+	(void)status;
+	if (!json_is_object(m)) {
+		json_decref(m);
+		return ERR_INTERNAL;
+	}
+	w = resp_json(rs, 200);
+	jw_obj_open(w);
+	jw_kstr(w, "meeting_id", json_string_value(json_object_get(m, "meeting_code")));
+	jw_kstr(w, "title", json_string_value(json_object_get(m, "title")));
+	jw_kstr(w, "password", json_string_value(json_object_get(m, "passcode")));
+	jw_kstr(w, "invitation_token", json_string_value(json_object_get(m, "invitation_token")));
+	jw_kstr(w, "created_at", json_string_value(json_object_get(m, "created_at")));
+	jw_obj_close(w);
+	json_decref(m);
+	return ERR_OK;
+}
+
 /* POST /meetings/create {"title", optional description, scheduled_for,
- * duration, timezone, ...}: a native room, by default starting now for an
- * hour. */
+ * duration, timezone, ...} */
 enum err
 face004_create(struct request *rq, struct response *rs)
 {
+	char id[ULID_LEN + 1];
 	struct new_meeting nm;
-	struct answer_out out;
-	struct meeting m;
-	struct idem idem;
-	const char *passcode, *token;
-	struct jsonw *w;
-	bool replayed;
+	struct buf out;
 	enum err e;
 
-	if ((e = meetings_parse_create(rq, CREATE_ROOM_004, &nm)) != ERR_OK)
+	if ((e = create_body_parse(rq, &room_dialect, &nm)) != ERR_OK ||
+	    (e = meetings_charge_platform(&rq->ctx, nm.platform)) != ERR_OK)
 		return e;
-	/* no Idempotency-Key replay on this face: its answer has another shape */
-	memset(&idem, 0, sizeof(idem));
-	(void)replayed;
-	if ((e = meetings_charge_platform(rq, nm.platform)) != ERR_OK ||
-	    (e = meetings_create(rq, &nm, &idem, &out)) != ERR_OK)
-		return e;
-	buf_free(&out.data);
-	if ((e = meeting_load(rq, rq->ctx.app->db, out.id, false, &m)) != ERR_OK ||
-	    (e = cred_open(rq, m.id, "passcode", &m.passcode_box, &passcode)) != ERR_OK ||
-	    (e = cred_open(rq, m.id, "invite", &m.invite_box, &token)) != ERR_OK)
-		return e;
-	/* FastAPI answers a POST with 200 unless the route sets status_code;
-	 * 004's create does not */
-	w = resp_json(rs, 200);
-	jw_obj_open(w);
-	jw_kstr(w, "meeting_id", m.code);
-	jw_kstr(w, "title", m.title);
-	jw_kstr(w, "password", passcode);
-	jw_kstr(w, "invitation_token", token);
-	jw_kstr(w, "created_at", m.created_at);
-	jw_obj_close(w);
-	return ERR_OK;
+	e = meetings_create(&rq->ctx, &nm, id, &out);
+	if (e == ERR_OK && out.failed)
+		e = ERR_NOMEM;
+	if (e == ERR_OK)
+		e = face004_created(rq, rs, 201, buf_cstr(&out));
+	buf_free(&out);
+	return e;
 }
 
 /* GET /meetings/invitation/{token} */
@@ -67,7 +89,7 @@ face004_invitation(struct request *rq, struct response *rs)
 	struct jsonw *w;
 	enum err e;
 
-	if ((e = meetings_invitation(rq, rq->params[0], &inv)) != ERR_OK)
+	if ((e = meetings_invitation(&rq->ctx, rq->params[0], &inv)) != ERR_OK)
 		return e;
 	w = resp_json(rs, 200);
 	jw_obj_open(w);
@@ -106,16 +128,16 @@ face004_join(struct request *rq, struct response *rs)
 		return e;
 	memset(&j, 0, sizeof(j));
 	memset(&caller, 0, sizeof(caller));
-	if ((e = meetings_check_code(rq, arena_strndup(rq->ctx.arena, v[0].s, v[0].len),
+	if ((e = meetings_check_code(&rq->ctx, arena_strndup(rq->ctx.arena, v[0].s, v[0].len),
 	    arena_strndup(rq->ctx.arena, v[1].s, v[1].len), &id)) != ERR_OK)
 		return request_fail(rq, e, e == ERR_INVALID_MEETING_CREDENTIALS ?
 		    "Meeting room not found or incorrect meeting password" : NULL);
 	j.credentials_checked = true;
 	j.device_type = "web";
-	if ((e = meetings_join(rq, id, &j, ERR_INVALID_MEETING_CREDENTIALS, &s)) != ERR_OK ||
-	    (e = meeting_load(rq, rq->ctx.app->db, id, false, &m)) != ERR_OK)
+	if ((e = meetings_join(&rq->ctx, id, &j, ERR_INVALID_MEETING_CREDENTIALS, &s)) != ERR_OK ||
+	    (e = meeting_load(&rq->ctx, rq->ctx.app->db, id, false, &m)) != ERR_OK)
 		return e;
-	if ((e = remote_spec_organizer(rq, &caller)) != ERR_OK)
+	if ((e = remote_spec_organizer(&rq->ctx, &caller)) != ERR_OK)
 		return e;
 	/* 004's backend answers its own small envelope, naming the room by
 	 * its code and the caller by email */
@@ -144,28 +166,28 @@ face004_my_meetings(struct request *rq, struct response *rs)
 	    .from = "1970-01-01 00:00:00.000", .to = "9999-12-31 23:59:59.999",
 	    .after_ts = "1970-01-01 00:00:00.000", .after_id = "", .limit = MY_MEETINGS_MAX };
 	const char *passcode, *token;
-	struct db_rows rows;
-	struct meeting m;
+	struct meeting *list;
 	struct jsonw *w;
-	size_t i;
+	size_t i, n;
 	enum err e;
 
-	if ((e = meetings_list(rq, &f, &rows)) != ERR_OK)
+	if ((e = meetings_list(&rq->ctx, &f, &list, &n)) != ERR_OK)
 		return e;
 	w = resp_json(rs, 200);
 	jw_arr_open(w);
-	for (i = 0; i < rows.nrows; i++) {
-		meeting_from_row(&rows, i, &m);
-		if ((e = cred_open(rq, m.id, "passcode", &m.passcode_box, &passcode)) != ERR_OK ||
-		    (e = cred_open(rq, m.id, "invite", &m.invite_box, &token)) != ERR_OK)
+	for (i = 0; i < n; i++) {
+		const struct meeting *m = &list[i];
+
+		if ((e = cred_open(&rq->ctx, m->id, "passcode", &m->passcode_box, &passcode)) != ERR_OK ||
+		    (e = cred_open(&rq->ctx, m->id, "invite", &m->invite_box, &token)) != ERR_OK)
 			return e;
 		jw_obj_open(w);
-		jw_kstr(w, "meeting_id", m.code);
-		jw_kstr(w, "title", m.title);
+		jw_kstr(w, "meeting_id", m->code);
+		jw_kstr(w, "title", m->title);
 		jw_kstr(w, "password", passcode);
 		jw_kstr(w, "invitation_token", token);
-		jw_kbool(w, "is_active", m.status == MS_SCHEDULED || m.status == MS_STARTED);
-		jw_kstr(w, "created_at", m.created_at);
+		jw_kbool(w, "is_active", m->status == MS_SCHEDULED || m->status == MS_STARTED);
+		jw_kstr(w, "created_at", m->created_at);
 		jw_obj_close(w);
 	}
 	jw_arr_close(w);

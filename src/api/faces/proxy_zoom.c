@@ -2,7 +2,7 @@
  * proxy_zoom.c — 000's Zoom proxy under /api/meetings/proxy/zoom/ in that
  * document's shapes: a camelCase create body, bare JSON answers, Zoom's
  * meeting id in the path. A proxied meeting is an ordinary meetd meeting
- * on platform "zoom" (created through meetings_create, so provisioning,
+ * on platform "zoom" (created by the canonical use case, so provisioning,
  * limits, audit and outbox apply); only members see it and only hosts
  * cancel it. Errors keep meetd's envelope.
  */
@@ -10,56 +10,50 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/create_body.h"
+#include "config/config.h"
 #include "core/app.h"
 #include "core/clock.h"
-#include "domain/credentials.h"
-#include "store/db.h"
 #include "domain/meeting.h"
 #include "domain/meetings.h"
-#include "platforms/provider.h"
-#include "domain/remote.h"
-#include "api/validate.h"
 
-enum {
-	P_TITLE, P_DESCRIPTION, P_SCHEDULED_FOR, P_DURATION, P_TIMEZONE, P_PARTICIPANT_LIMIT,
-	P_REQUIRE_PASSWORD, P_WAITING_ROOM, P_NFIELDS
+/* "Create Zoom Meeting": meetd's rules under the Wakeve spec's names. */
+static const struct create_dialect zoom_dialect = {
+	.name = { [CF_TITLE] = "title", [CF_DESCRIPTION] = "description", [CF_START] = "scheduledFor",
+	    [CF_DURATION] = "duration", [CF_TIMEZONE] = "timezone", [CF_LIMIT] = "participantLimit",
+	    [CF_REQUIRE_PASSWORD] = "requirePassword", [CF_WAITING_ROOM] = "waitingRoom" },
+	.required = CF_BIT(CF_TITLE) | CF_BIT(CF_START) | CF_BIT(CF_DURATION),
+	.platform = "zoom",
+	.default_duration = 60,
+	.waiting_room_default = true,
 };
 
-/* 000 "Create Zoom Meeting": meetd's rules under 000's names. */
-static const struct field_spec create_fields[P_NFIELDS] = {
-	[P_TITLE] = { "title", FT_STRING, FF_REQUIRED | FF_NOT_BLANK | FF_NO_CONTROL, 1, 200 },
-	[P_DESCRIPTION] = { "description", FT_STRING, 0, 0, 5000 },
-	[P_SCHEDULED_FOR] = { "scheduledFor", FT_STRING, FF_REQUIRED | FF_NO_CONTROL, 20, 35 },
-	[P_DURATION] = { "duration", FT_INTEGER, FF_REQUIRED, 1, 1440 },
-	[P_TIMEZONE] = { "timezone", FT_STRING, FF_NO_CONTROL, 1, 64 },
-	[P_PARTICIPANT_LIMIT] = { "participantLimit", FT_INTEGER, 0, 1, 10000 },
-	[P_REQUIRE_PASSWORD] = { "requirePassword", FT_BOOLEAN, 0, 0, 0 },
-	[P_WAITING_ROOM] = { "waitingRoom", FT_BOOLEAN, 0, 0, 0 },
-};
-
-static enum err
-parse_create(struct request *rq, struct new_meeting *nm)
+/* The Wakeve create answer, from the canonical outcome (the organizer's
+ * view, which carries the host's secrets). */
+enum err
+proxy_zoom_created(struct request *rq, struct response *rs, int status, const char *outcome)
 {
-	struct field_value v[P_NFIELDS];
-	enum err e;
+	static const char *const map[][2] = {
+		{ "meetingId", "platform_meeting_id" }, { "joinUrl", "meeting_url" }, { "password", "passcode" },
+		{ "hostUrl", "host_url" }, { "hostKey", "host_key" }, { "dialInNumber", "dial_in_number" },
+		{ "dialInPassword", "dial_in_password" },
+	};
+	json_t *m = json_loads(outcome, 0, NULL);
+	struct jsonw *w;
+	size_t i;
 
-	memset(nm, 0, sizeof(*nm));
-	memset(v, 0, sizeof(v));
-	e = validate_body(rq, create_fields, P_NFIELDS, v);
-	if (e != ERR_OK && (e != ERR_VALIDATION_FAILED || rq->ctx.err.nfields == 0))
-		return e;
-	meetings_check_when(rq, "scheduledFor", &v[P_SCHEDULED_FOR], "timezone", &v[P_TIMEZONE],
-	    &nm->scheduled_ms);
-	if (rq->ctx.err.nfields > 0)
-		return ERR_VALIDATION_FAILED;
-	nm->platform = "zoom";
-	nm->title = validate_dup(rq, &v[P_TITLE]);
-	nm->description = validate_dup(rq, &v[P_DESCRIPTION]);
-	nm->timezone = v[P_TIMEZONE].present ? validate_dup(rq, &v[P_TIMEZONE]) : "UTC";
-	nm->duration = v[P_DURATION].i;
-	nm->participant_limit = v[P_PARTICIPANT_LIMIT].present ? v[P_PARTICIPANT_LIMIT].i : 0;
-	nm->require_password = v[P_REQUIRE_PASSWORD].present ? v[P_REQUIRE_PASSWORD].b : true;
-	nm->waiting_room = v[P_WAITING_ROOM].present ? v[P_WAITING_ROOM].b : true;
+	(void)rq;
+	(void)status;
+	if (!json_is_object(m)) {
+		json_decref(m);
+		return ERR_INTERNAL;
+	}
+	w = resp_json(rs, 200);
+	jw_obj_open(w);
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		jw_kstr_or_null(w, map[i][0], json_string_value(json_object_get(m, map[i][1])));
+	jw_obj_close(w);
+	json_decref(m);
 	return ERR_OK;
 }
 
@@ -67,33 +61,23 @@ parse_create(struct request *rq, struct new_meeting *nm)
 enum err
 proxy_zoom_create(struct request *rq, struct response *rs)
 {
-	const char *passcode, *host_url, *host_key, *dial_pw;
+	char id[ULID_LEN + 1];
 	struct new_meeting nm;
-	struct meeting m;
-	struct jsonw *w;
+	struct buf out;
 	enum err e;
 
-	if ((e = provider_ready(&provider_zoom, rq->ctx.app->cfg)) != ERR_OK)
+	if ((e = meetings_platform_ready(&rq->ctx, "zoom")) != ERR_OK)
 		return e;
-	if ((e = parse_create(rq, &nm)) != ERR_OK)
+	if ((e = create_body_parse(rq, &zoom_dialect, &nm)) != ERR_OK ||
+	    (e = meetings_charge_platform(&rq->ctx, nm.platform)) != ERR_OK)
 		return e;
-	if ((e = meetings_create_for_face(rq, &nm, &m)) != ERR_OK ||
-	    (e = cred_open(rq, m.id, "passcode", &m.passcode_box, &passcode)) != ERR_OK ||
-	    (e = cred_open(rq, m.id, "host_url", &m.host_url_box, &host_url)) != ERR_OK ||
-	    (e = cred_open(rq, m.id, "host_key", &m.host_key_box, &host_key)) != ERR_OK ||
-	    (e = cred_open(rq, m.id, "dial_in_password", &m.dial_in_password_box, &dial_pw)) != ERR_OK)
-		return e;
-	w = resp_json(rs, 200);
-	jw_obj_open(w);
-	jw_kstr_or_null(w, "meetingId", m.platform_meeting_id);
-	jw_kstr_or_null(w, "joinUrl", m.meeting_url);
-	jw_kstr_or_null(w, "password", passcode);
-	jw_kstr_or_null(w, "hostUrl", host_url);
-	jw_kstr_or_null(w, "hostKey", host_key);
-	jw_kstr_or_null(w, "dialInNumber", m.dial_in_number);
-	jw_kstr_or_null(w, "dialInPassword", dial_pw);
-	jw_obj_close(w);
-	return ERR_OK;
+	e = meetings_create(&rq->ctx, &nm, id, &out);
+	if (e == ERR_OK && out.failed)
+		e = ERR_NOMEM;
+	if (e == ERR_OK)
+		e = proxy_zoom_created(rq, rs, 201, buf_cstr(&out));
+	buf_free(&out);
+	return e;
 }
 
 /* The meetd meeting behind Zoom meeting `zoom_id`, as the caller sees it:
@@ -101,21 +85,15 @@ proxy_zoom_create(struct request *rq, struct response *rs)
 static enum err
 load_by_zoom_id(struct request *rq, const char *zoom_id, struct meeting *m)
 {
-	struct db_val p = DB_STR(zoom_id);
-	struct db_rows rows;
 	size_t i;
 	enum err e;
 
-	if ((e = provider_ready(&provider_zoom, rq->ctx.app->cfg)) != ERR_OK)
+	if ((e = meetings_platform_ready(&rq->ctx, "zoom")) != ERR_OK)
 		return e;
 	for (i = 0; zoom_id[i] != '\0'; i++)
 		if (zoom_id[i] < '0' || zoom_id[i] > '9' || i >= 20)
 			return ERR_MEETING_NOT_FOUND;
-	if ((e = db_exec(rq->ctx.app->db, STMT_ZOOM_MEETING_BY_REMOTE, &p, 1, rq->ctx.arena, &rows, 1, NULL)) != ERR_OK)
-		return e;
-	if (rows.nrows == 0)
-		return ERR_MEETING_NOT_FOUND;
-	return meeting_load(rq, rq->ctx.app->db, db_cell(&rows, 0, 0), false, m);
+	return meetings_find_by_remote(&rq->ctx, "zoom", zoom_id, m);
 }
 
 /* POST /api/meetings/proxy/zoom/{meetingId}/cancel: the canonical cancel
@@ -129,10 +107,13 @@ proxy_zoom_cancel(struct request *rq, struct response *rs)
 	char msg[128];
 	enum err e;
 
+	struct transition t;
+
 	if ((e = load_by_zoom_id(rq, zoom_id, &m)) != ERR_OK)
 		return e;
-	rq->params[0] = m.id;
-	if ((e = api_meeting_cancel(rq, rs)) != ERR_OK)
+	e = meetings_transition(&rq->ctx, m.id, MA_CANCEL, &t);
+	buf_free(&t.meeting);
+	if (e != ERR_OK)
 		return e;
 	snprintf(msg, sizeof(msg), "Meeting %s cancelled successfully", zoom_id);
 	w = resp_json(rs, 200);
@@ -149,9 +130,8 @@ enum err
 proxy_zoom_status(struct request *rq, struct response *rs)
 {
 	char start[CLOCK_ISO_LEN];
-	struct db_rows rows;
+	struct meeting_status_view v;
 	struct meeting m;
-	struct db_val p;
 	struct jsonw *w;
 	const char *status;
 	int64_t ms, count = 0;
@@ -159,19 +139,20 @@ proxy_zoom_status(struct request *rq, struct response *rs)
 
 	if ((e = load_by_zoom_id(rq, rq->params[0], &m)) != ERR_OK)
 		return e;
-	if (m.status != MS_CANCELLED && (e = remote_refresh_status(rq, &m, false)) != ERR_OK)
-		return e;
+	/* Zoom's status, read at most every five minutes (not once cancelled) */
+	if (m.status != MS_CANCELLED) {
+		if ((e = meetings_status(&rq->ctx, m.id, false, &v)) != ERR_OK)
+			return e;
+		m = v.m;
+	}
 	if (m.status == MS_CANCELLED || m.status == MS_ENDED || m.remote_status == NULL)
 		status = meeting_status_name(m.status);
 	else
 		status = m.remote_status;
-	p = DB_STR(m.id);
-	if ((e = db_exec(rq->ctx.app->db, STMT_ZOOM_PARTICIPANTS_OPEN, &p, 1, rq->ctx.arena, &rows, 1, NULL)) != ERR_OK)
+	if ((e = meetings_remote_participants(&rq->ctx, m.id, &count)) != ERR_OK)
 		return e;
-	if (rows.nrows == 1 && db_cell(&rows, 0, 0) != NULL)
-		count = strtoll(db_cell(&rows, 0, 0), NULL, 10);
 	if (!clock_parse_iso8601(m.scheduled_for, &ms))
-		return ERR_INTERNAL;
+		return ERR_DB_SCHEMA;
 	clock_iso8601(ms / 1000, start);
 	w = resp_json(rs, 200);
 	jw_obj_open(w);

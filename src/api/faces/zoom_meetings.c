@@ -3,7 +3,7 @@
  * connected Zoom account, in that document's ZoomMeeting shape.
  *
  * A 002 meeting is an ordinary meetd meeting on platform "zoom" whose
- * remote_account is its organizer: it is created through meetings_create
+ * remote_account is its organizer: it is created by the canonical use case
  * (provisioning with its reconcile step, limits, audit, outbox) with the
  * user's own grant, and later updates, cancels and status reads through
  * /api/v1/meetings use that grant too. The list is meetd's record of those
@@ -15,27 +15,30 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 #include "api/api.h"
+#include "api/create_body.h"
+#include "domain/connections.h"
+#include "config/config.h"
 #include "core/app.h"
 #include "core/clock.h"
-#include "domain/credentials.h"
 #include "domain/meeting.h"
 #include "domain/meetings.h"
-#include "api/validate.h"
-#include "platforms/zoom.h"
 
 #define LIST_MAX 500
 #define DAY_MS (24LL * 3600 * 1000)
 
-enum { Z_TOPIC, Z_START_TIME, Z_DURATION, Z_AGENDA, Z_TIMEZONE, Z_NFIELDS };
-
-/* 002: { topic, startTime, duration }, with Zoom's agenda and a zone. */
-static const struct field_spec create_fields[Z_NFIELDS] = {
-	[Z_TOPIC] = { "topic", FT_STRING, FF_REQUIRED | FF_NOT_BLANK | FF_NO_CONTROL, 1, 200 },
-	[Z_START_TIME] = { "startTime", FT_STRING, FF_REQUIRED | FF_NO_CONTROL, 20, 35 },
-	[Z_DURATION] = { "duration", FT_INTEGER, FF_REQUIRED, 1, 1440 },
-	[Z_AGENDA] = { "agenda", FT_STRING, 0, 0, 2000 },
-	[Z_TIMEZONE] = { "timezone", FT_STRING, FF_NO_CONTROL, 1, 64 },
+/* { topic, startTime, duration }, with Zoom's agenda and a zone; on the
+ * caller's own account, with a password and a waiting room. */
+static const struct create_dialect zoom_user_dialect = {
+	.name = { [CF_TITLE] = "topic", [CF_START] = "startTime", [CF_DURATION] = "duration",
+	    [CF_DESCRIPTION] = "agenda", [CF_TIMEZONE] = "timezone" },
+	.max = { [CF_DESCRIPTION] = 2000 },
+	.required = CF_BIT(CF_TITLE) | CF_BIT(CF_START) | CF_BIT(CF_DURATION),
+	.platform = "zoom",
+	.default_duration = 60,
+	.waiting_room_default = true,
 };
 
 /* 002's MeetingStatus words and meetd's. */
@@ -72,91 +75,88 @@ status_ours(const char *face)
 	return NULL;
 }
 
-/* One ZoomMeeting. The caller is the organizer: the passcode is theirs. */
-static enum err
-write_meeting(struct request *rq, struct jsonw *w, const struct meeting *m)
+/* One ZoomMeeting, from the meeting's canonical JSON as its organizer
+ * sees it (the passcode is theirs). */
+static void
+write_zoom_meeting(struct jsonw *w, json_t *m)
 {
-	const char *passcode;
-	enum err e;
-
-	if ((e = cred_open(rq, m->id, "passcode", &m->passcode_box, &passcode)) != ERR_OK)
-		return e;
+#define S(k) json_string_value(json_object_get(m, k))
 	jw_obj_open(w);
-	jw_kstr(w, "id", m->id);
-	jw_kstr(w, "userId", m->organizer_id);
-	jw_kstr_or_null(w, "meetingId", m->platform_meeting_id);
-	jw_kstr(w, "topic", m->title);
-	jw_kstr(w, "status", status_face(m->status));
-	jw_kstr(w, "startTime", m->scheduled_for);
-	jw_kint(w, "duration", m->duration);
-	jw_kstr_or_null(w, "joinUrl", m->meeting_url);
-	jw_kstr_or_null(w, "password", passcode);
+	jw_kstr(w, "id", S("id"));
+	jw_kstr(w, "userId", S("organizer_id"));
+	jw_kstr_or_null(w, "meetingId", S("platform_meeting_id"));
+	jw_kstr(w, "topic", S("title"));
+	jw_kstr(w, "status", status_face(meeting_status_parse(S("status"))));
+	jw_kstr(w, "startTime", S("scheduled_for"));
+	jw_kint(w, "duration", json_integer_value(json_object_get(m, "duration")));
+	jw_kstr_or_null(w, "joinUrl", S("meeting_url"));
+	jw_kstr_or_null(w, "password", S("passcode"));
 	jw_key(w, "settings");
 	jw_obj_open(w);
-	jw_kstr(w, "timezone", m->timezone);
-	jw_kbool(w, "requirePassword", m->require_password);
-	jw_kbool(w, "waitingRoom", m->waiting_room);
+	jw_kstr(w, "timezone", S("timezone"));
+	jw_kbool(w, "requirePassword", json_is_true(json_object_get(m, "require_password")));
+	jw_kbool(w, "waitingRoom", json_is_true(json_object_get(m, "waiting_room")));
 	jw_obj_close(w);
-	jw_kstr_or_null(w, "recordingUrl", m->recording_url);
+	jw_kstr_or_null(w, "recordingUrl", S("recording_url"));
 	jw_key(w, "metadata");
 	jw_obj_open(w);
-	jw_kstr_or_null(w, "agenda", m->description);
-	jw_kstr_or_null(w, "zoomStatus", m->remote_status);
+	jw_kstr_or_null(w, "agenda", S("description"));
+	jw_kstr_or_null(w, "zoomStatus", S("platform_status"));
 	jw_obj_close(w);
-	jw_kstr(w, "createdAt", m->created_at);
-	jw_kstr(w, "updatedAt", m->updated_at);
+	jw_kstr(w, "createdAt", S("created_at"));
+	jw_kstr(w, "updatedAt", S("updated_at"));
 	jw_obj_close(w);
-	return ERR_OK;
+#undef S
 }
 
-static enum err
-parse_create(struct request *rq, struct new_meeting *nm)
-{
-	struct field_value v[Z_NFIELDS];
-	enum err e;
-
-	memset(nm, 0, sizeof(*nm));
-	memset(v, 0, sizeof(v));
-	e = validate_body(rq, create_fields, Z_NFIELDS, v);
-	if (e != ERR_OK && (e != ERR_VALIDATION_FAILED || rq->ctx.err.nfields == 0))
-		return e;
-	meetings_check_when(rq, "startTime", &v[Z_START_TIME], "timezone", &v[Z_TIMEZONE], &nm->scheduled_ms);
-	if (rq->ctx.err.nfields > 0)
-		return ERR_VALIDATION_FAILED;
-	nm->platform = "zoom";
-	nm->remote_account = rq->ctx.who.subject;
-	nm->title = validate_dup(rq, &v[Z_TOPIC]);
-	nm->description = validate_dup(rq, &v[Z_AGENDA]);
-	nm->timezone = v[Z_TIMEZONE].present ? validate_dup(rq, &v[Z_TIMEZONE]) : "UTC";
-	nm->duration = v[Z_DURATION].i;
-	nm->require_password = true;    /* 002: "meeting password requirements" */
-	nm->waiting_room = true;
-	return ERR_OK;
-}
-
-/* POST /api/zoom/meetings {topic, startTime, duration}: 201 {meeting}. */
+/* The integration's create answer NextResponse.json({ meeting }) (200),
+ * from the canonical outcome. */
 enum err
-zoom_user_meeting_create(struct request *rq, struct response *rs)
+zoom_user_meeting_created(struct request *rq, struct response *rs, int status, const char *outcome)
 {
-	struct new_meeting nm;
-	struct meeting m;
+	json_t *m = json_loads(outcome, 0, NULL);
 	struct jsonw *w;
-	enum err e;
 
-	if (!zoom_user_oauth_configured(rq->ctx.app->cfg))
-		return ERR_ZOOM_NOT_CONFIGURED;
-	if ((e = parse_create(rq, &nm)) != ERR_OK || (e = zoom_user_connected(rq)) != ERR_OK)
-		return e;
-	if ((e = meetings_create_for_face(rq, &nm, &m)) != ERR_OK)
-		return e;
-	/* 002's route handler answers NextResponse.json({ meeting }): 200 */
+	(void)rq;
+	(void)status;
+	if (!json_is_object(m)) {
+		json_decref(m);
+		return ERR_INTERNAL;
+	}
 	w = resp_json(rs, 200);
 	jw_obj_open(w);
 	jw_key(w, "meeting");
-	if ((e = write_meeting(rq, w, &m)) != ERR_OK)
-		return e;
+	write_zoom_meeting(w, m);
 	jw_obj_close(w);
+	json_decref(m);
 	return ERR_OK;
+}
+
+/* POST /api/zoom/meetings {topic, startTime, duration} */
+enum err
+zoom_user_meeting_create(struct request *rq, struct response *rs)
+{
+	char id[ULID_LEN + 1];
+	struct new_meeting nm;
+	struct buf out;
+	enum err e;
+
+	enum err connected = connections_zoom_check(&rq->ctx);
+
+	if (connected == ERR_ZOOM_NOT_CONFIGURED)
+		return connected;
+	if ((e = create_body_parse(rq, &zoom_user_dialect, &nm)) != ERR_OK || (e = connected) != ERR_OK ||
+	    (e = meetings_charge_platform(&rq->ctx, nm.platform)) != ERR_OK)
+		return e;
+	nm.remote_account = rq->ctx.who.subject;
+	nm.require_password = true;     /* "meeting password requirements" */
+	e = meetings_create(&rq->ctx, &nm, id, &out);
+	if (e == ERR_OK && out.failed)
+		e = ERR_NOMEM;
+	if (e == ERR_OK)
+		e = zoom_user_meeting_created(rq, rs, 201, buf_cstr(&out));
+	buf_free(&out);
+	return e;
 }
 
 /* A YYYY-MM-DD query value as the start of that day (UTC). */
@@ -185,15 +185,13 @@ zoom_user_meetings_list(struct request *rq, struct response *rs)
 	char from[CLOCK_DB_LEN], to[CLOCK_DB_LEN];
 	int64_t from_ms = 0, to_ms = 0;
 	bool has_from, has_to;
-	struct db_val p[7];
-	struct db_rows rows;
-	struct meeting m;
+	struct meeting *list;
 	struct jsonw *w;
-	size_t i;
+	size_t i, n;
 	enum err e;
 
-	if (!zoom_user_oauth_configured(rq->ctx.app->cfg))
-		return ERR_ZOOM_NOT_CONFIGURED;
+	if ((e = connections_zoom_check(&rq->ctx)) == ERR_ZOOM_NOT_CONFIGURED)
+		return e;
 	if (status_q != NULL && (status = status_ours(status_q)) == NULL)
 		request_field_error(rq, "status", "must be SCHEDULED, STARTED, ENDED or CANCELED");
 	has_from = query_day(rq, "startDate", &from_ms);
@@ -202,26 +200,33 @@ zoom_user_meetings_list(struct request *rq, struct response *rs)
 		request_field_error(rq, "endDate", "must not be before startDate");
 	if (rq->ctx.err.nfields > 0)
 		return ERR_VALIDATION_FAILED;
-	if ((e = zoom_user_connected(rq)) != ERR_OK)
+	if (e != ERR_OK)
 		return e;
 	clock_db_datetime(has_from ? from_ms : 0, from);
 	clock_db_datetime(has_to ? to_ms + DAY_MS : clock_add_years_ms(clock_wall_ms(), 100), to);
-	p[0] = DB_STR(rq->ctx.who.subject);
-	p[1] = DB_STR(rq->ctx.who.subject);
-	p[2] = DB_STR(from);
-	p[3] = DB_STR(to);
-	p[4] = DB_STR(status);
-	p[5] = DB_STR(status);
-	p[6] = DB_I64(LIST_MAX);
-	if ((e = db_exec(rq->ctx.app->db, STMT_ZOOM_USER_MEETINGS, p, 7, rq->ctx.arena, &rows, LIST_MAX, NULL)) != ERR_OK)
+	if ((e = meetings_on_my_zoom(&rq->ctx, from, to, status, LIST_MAX, &list, &n)) != ERR_OK)
 		return e;
 	w = resp_json(rs, 200);
 	jw_obj_open(w);
 	jw_key(w, "meetings");
 	jw_arr_open(w);
-	for (i = 0; i < rows.nrows; i++) {
-		meeting_from_row(&rows, i, &m);
-		if ((e = write_meeting(rq, w, &m)) != ERR_OK)
+	for (i = 0; i < n; i++) {
+		struct buf one;
+		struct jsonw ow;
+		json_t *m;
+
+		/* the same canonical view the create answer is made from */
+		buf_init(&one, 64 * 1024);
+		jw_init(&ow, &one);
+		if ((e = meeting_write(&rq->ctx, &ow, &list[i])) == ERR_OK &&
+		    (m = json_loads(buf_cstr(&one), 0, NULL)) != NULL) {
+			write_zoom_meeting(w, m);
+			json_decref(m);
+		} else if (e == ERR_OK) {
+			e = ERR_INTERNAL;
+		}
+		buf_free(&one);
+		if (e != ERR_OK)
 			return e;
 	}
 	jw_arr_close(w);

@@ -11,11 +11,10 @@
  *   body: {"id": delivery id, "event", "meeting_id" (meetd's) or
  *   "platform_meeting_id" (the platform's), "timestamp" (ISO-8601, when
  *   it happened; default now), "participant": {"id", "name"}}.
- * Nothing is read or stored before the signature is good. Each event id
- * applies once: a digest of it is claimed in the same transaction as the
- * change, so a redelivery answers success and changes nothing. Deliveries
- * are not ordered, so participant times only move forward and a "left"
- * seen before its "joined" still ends closed.
+ * Nothing is read or stored before the signature is good. The delivery is
+ * mapped into one platform_event and applied by the domain like any
+ * platform's (domain/platform_events.h): each event id applies once, and
+ * participant times only move forward.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -23,34 +22,20 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/validate.h"
+#include "auth/crypto.h"
+#include "auth/hmac.h"
+#include "config/config.h"
 #include "core/app.h"
 #include "core/clock.h"
-#include "auth/crypto.h"
-#include "store/db.h"
-#include "auth/hmac.h"
-#include "domain/journal.h"
-#include "domain/meeting.h"
+#include "core/parse.h"
 #include "core/rand.h"
-#include "api/validate.h"
+#include "domain/platform_events.h"
 
 #define EVENT_ID_MAX 190
 #define KEY_MAX 190
 #define NAME_MAX_BYTES 800      /* and at most NAME_MAX_CHARS characters */
 #define NAME_MAX_CHARS 200
-
-enum wh_event { WH_STARTED, WH_ENDED, WH_JOINED, WH_LEFT };
-
-struct delivery {
-	const char *provider;           /* meetd's platform name */
-	const char *id, *event_name;
-	enum wh_event event;
-	const char *meeting_id, *remote_id;
-	int64_t at_ms;
-	const char *who, *who_name;     /* participant events */
-	/* filled in the transaction */
-	bool duplicate, applied;
-	const char *found_id;
-};
 
 /* 003's x-provider words and meetd's own platform names. */
 static const char *
@@ -92,13 +77,11 @@ verify(struct request *rq)
 		got[i] = (char)tolower((unsigned char)sig[i]);
 	got[i] = '\0';
 	if (ts != NULL) {
-		char *end;
-		long long t = strtoll(ts, &end, 10);
-		long long now = (long long)time(NULL);
+		int64_t t, now = (int64_t)time(NULL);
 		char *signed_text;
 		size_t tl;
 
-		if (!isdigit((unsigned char)*ts) || *end != '\0' || t < now - cfg->webhook_tolerance ||
+		if (parse_i64z(ts, 0, INT64_MAX / 2, &t) != ERR_OK || t < now - cfg->webhook_tolerance ||
 		    t > now + cfg->webhook_tolerance)
 			return request_fail(rq, ERR_INVALID_SIGNATURE, "x-webhook-timestamp is malformed or stale");
 		/* the body is bytes (it may hold a NUL): copied, not formatted */
@@ -147,38 +130,39 @@ member(struct request *rq, json_t *o, const char *key, const char *field, size_t
 }
 
 static enum err
-parse(struct request *rq, struct delivery *d)
+parse(struct request *rq, struct platform_event *d)
 {
 	static const char *const events[] = {
 		"meeting.started", "meeting.ended", "participant.joined", "participant.left"
 	};
+	static const enum pe_kind kinds[] = { PE_STARTED, PE_ENDED, PE_JOINED, PE_LEFT };
 	const char *when;
 	json_t *part;
 	bool bad = false;
 	size_t i;
 
 	memset(d, 0, sizeof(*d));
-	if ((d->provider = provider_name(request_header(rq, "HTTP_X_PROVIDER"))) == NULL)
+	if ((d->platform = provider_name(request_header(rq, "HTTP_X_PROVIDER"))) == NULL)
 		return request_fail(rq, request_field_error(rq, "x-provider", "must be zoom, google-meet, jitsi, "
 		    "teams, webex or livekit"), "x-provider is missing or unknown");
 	if (rq->json == NULL || !json_is_object(rq->json))
 		return request_fail(rq, ERR_VALIDATION_FAILED, "The body must be a JSON object");
-	d->id = member(rq, rq->json, "id", "id", EVENT_ID_MAX, &bad);
-	d->event_name = member(rq, rq->json, "event", "event", 64, &bad);
+	d->delivery = member(rq, rq->json, "id", "id", EVENT_ID_MAX, &bad);
+	d->name = member(rq, rq->json, "event", "event", 64, &bad);
 	d->meeting_id = member(rq, rq->json, "meeting_id", "meeting_id", 64, &bad);
 	d->remote_id = member(rq, rq->json, "platform_meeting_id", "platform_meeting_id", 128, &bad);
 	when = member(rq, rq->json, "timestamp", "timestamp", 64, &bad);
 	part = json_object_get(rq->json, "participant");
 	if (bad)
 		return ERR_VALIDATION_FAILED;
-	if (d->id == NULL)
+	if (d->delivery == NULL)
 		request_field_error(rq, "id", "is required");
-	for (i = 0; d->event_name != NULL && i < 4 && strcmp(d->event_name, events[i]) != 0; i++)
+	for (i = 0; d->name != NULL && i < 4 && strcmp(d->name, events[i]) != 0; i++)
 		;
-	if (d->event_name == NULL || i == 4)
+	if (d->name == NULL || i == 4)
 		request_field_error(rq, "event", "must be meeting.started, meeting.ended, "
 		    "participant.joined or participant.left");
-	d->event = (enum wh_event)i;
+	d->kind = i < 4 ? kinds[i] : PE_NONE;
 	if (d->meeting_id == NULL && d->remote_id == NULL)
 		request_field_error(rq, "meeting_id", "meeting_id or platform_meeting_id is required");
 	if (d->meeting_id != NULL && !ulid_valid(d->meeting_id))
@@ -186,136 +170,45 @@ parse(struct request *rq, struct delivery *d)
 	d->at_ms = clock_wall_ms();
 	if (when != NULL && !clock_parse_iso8601(when, &d->at_ms))
 		request_field_error(rq, "timestamp", "must be an ISO-8601 time");
-	if (i == WH_JOINED || i == WH_LEFT) {
+	if (d->kind == PE_JOINED || d->kind == PE_LEFT) {
 		if (part != NULL && !json_is_object(part)) {
 			request_field_error(rq, "participant", "must be an object");
 		} else {
-			d->who = member(rq, part, "id", "participant.id", KEY_MAX, &bad);
-			d->who_name = member(rq, part, "name", "participant.name", NAME_MAX_BYTES, &bad);
-			if (d->who_name != NULL &&
-			    validate_utf8_chars(d->who_name, strlen(d->who_name)) > NAME_MAX_CHARS)
+			d->participant_key = member(rq, part, "id", "participant.id", KEY_MAX, &bad);
+			d->participant_name = member(rq, part, "name", "participant.name", NAME_MAX_BYTES, &bad);
+			if (d->participant_name != NULL &&
+			    validate_utf8_chars(d->participant_name, strlen(d->participant_name)) > NAME_MAX_CHARS)
 				request_field_error(rq, "participant.name", "must be at most 200 characters");
-			if (d->who == NULL && !bad)
+			if (d->participant_key == NULL && !bad)
 				request_field_error(rq, "participant.id", "is required");
 		}
 	}
 	return rq->ctx.err.nfields > 0 ? ERR_VALIDATION_FAILED : ERR_OK;
 }
 
-/* The meeting's new state, with its audit row and outbox event. */
-static enum err
-apply_meeting(struct request *rq, struct db *db, struct delivery *d, const char *at)
-{
-	char iso[CLOCK_ISO_LEN];
-	struct db_val p[4];
-	const char *data, *action;
-	uint64_t n = 0;
-	enum err e;
-
-	p[0] = DB_STR(at);
-	if (d->event == WH_STARTED) {
-		p[1] = DB_STR(d->found_id);
-		e = db_exec(db, STMT_WEBHOOK_MEETING_START, p, 2, rq->ctx.arena, NULL, 0, &n);
-		action = "meeting.started";
-	} else {
-		p[1] = DB_STR(at);
-		p[2] = DB_STR(d->found_id);
-		e = db_exec(db, STMT_WEBHOOK_MEETING_END, p, 3, rq->ctx.arena, NULL, 0, &n);
-		action = "meeting.ended";
-	}
-	if (e != ERR_OK || n == 0)
-		return e;       /* already there (or past it): nothing to do */
-	d->applied = true;
-	if (d->event == WH_ENDED) {
-		p[0] = DB_STR(d->found_id);
-		if ((e = db_exec(db, STMT_PART_CLOSE_ALL, p, 1, rq->ctx.arena, NULL, 0, NULL)) != ERR_OK)
-			return e;
-		p[0] = DB_STR(at);
-		p[1] = DB_STR(d->found_id);
-		if ((e = db_exec(db, STMT_REMOTE_PART_CLOSE_ALL, p, 2, rq->ctx.arena, NULL, 0, NULL)) != ERR_OK)
-			return e;
-	}
-	clock_iso8601_ms(d->at_ms, iso);
-	data = arena_printf(rq->ctx.arena, "{\"source\":\"webhook\",\"provider\":\"%s\",\"%s\":\"%s\"}",
-	    d->provider, d->event == WH_STARTED ? "started_at" : "ended_at", iso);
-	if (data == NULL)
-		return ERR_NOMEM;
-	return journal_record(rq, db, d->found_id, action, data, action, data);
-}
-
-static enum err
-apply_in_tx(struct db *db, void *ctx)
-{
-	struct request *rq = ((void **)ctx)[0];
-	struct delivery *d = ((void **)ctx)[1];
-	unsigned char digest[SHA256_LEN];
-	char at[CLOCK_DB_LEN];
-	struct db_rows rows;
-	struct db_val p[4];
-	uint64_t n = 0;
-	enum err e;
-
-	d->duplicate = d->applied = false;
-	crypto_sha256(d->id, strlen(d->id), digest);
-	p[0] = DB_STR(d->provider);
-	p[1] = DB_BLOB(digest, SHA256_LEN);
-	p[2] = DB_STR(d->event_name);
-	if ((e = db_exec(db, STMT_WEBHOOK_CLAIM, p, 3, rq->ctx.arena, NULL, 0, &n)) != ERR_OK)
-		return e;
-	if (n == 0) {
-		d->duplicate = true;
-		return ERR_OK;
-	}
-	if (d->meeting_id != NULL) {
-		p[0] = DB_STR(d->meeting_id);
-		p[1] = DB_STR(d->provider);
-		e = db_exec(db, STMT_WEBHOOK_MEETING_BY_ID, p, 2, rq->ctx.arena, &rows, 1, NULL);
-	} else {
-		p[0] = DB_STR(d->provider);
-		p[1] = DB_STR(d->remote_id);
-		e = db_exec(db, STMT_WEBHOOK_MEETING_BY_REMOTE, p, 2, rq->ctx.arena, &rows, 1, NULL);
-	}
-	if (e != ERR_OK)
-		return e;
-	if (rows.nrows != 1)
-		return ERR_MEETING_NOT_FOUND;   /* rolls the claim back too */
-	d->found_id = db_cell(&rows, 0, 0);
-	clock_db_datetime(d->at_ms, at);
-	if (d->event == WH_STARTED || d->event == WH_ENDED)
-		return apply_meeting(rq, db, d, at);
-	p[0] = DB_STR(d->found_id);
-	p[1] = DB_STR(d->who);
-	p[2] = DB_STR(d->who_name);
-	p[3] = DB_STR(at);
-	d->applied = true;
-	return db_exec(db, d->event == WH_JOINED ? STMT_REMOTE_PART_JOINED : STMT_REMOTE_PART_LEFT,
-	    p, 4, rq->ctx.arena, NULL, 0, NULL);
-}
-
-/* 003's own answer shape: a bare {"success": true, ...}. */
+/* The answer of the Dheya system's webhook: a bare {"success": true, ...}. */
 enum err
 webhook003_meeting(struct request *rq, struct response *rs)
 {
-	struct delivery d;
+	struct platform_event ev;
+	struct hook_result r;
 	struct jsonw *w;
-	void *ctx[2];
 	enum err e;
 
 	if ((e = verify(rq)) != ERR_OK)
 		return e;
-	if ((e = parse(rq, &d)) != ERR_OK)
+	if ((e = parse(rq, &ev)) != ERR_OK)
 		return e;
-	ctx[0] = rq;
-	ctx[1] = &d;
-	if ((e = db_tx(rq->ctx.app->db, apply_in_tx, ctx)) != ERR_OK)
+	ev.source = "webhook";
+	if ((e = platform_event_apply(&rq->ctx, &ev, &r)) != ERR_OK)
 		return e;
 	w = resp_json(rs, 200);
 	jw_obj_open(w);
 	jw_kbool(w, "success", true);
-	jw_kstr(w, "event", d.event_name);
-	jw_kstr(w, "meeting_id", d.duplicate ? NULL : d.found_id);
-	jw_kbool(w, "duplicate", d.duplicate);
-	jw_kbool(w, "applied", d.applied);
+	jw_kstr(w, "event", ev.name);
+	jw_kstr(w, "meeting_id", r.duplicate ? NULL : r.meeting_id);
+	jw_kbool(w, "duplicate", r.duplicate);
+	jw_kbool(w, "applied", r.applied);
 	jw_obj_close(w);
 	return ERR_OK;
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "config/config.h"
 #include "core/app.h"
 #include "core/parse.h"
 #include "core/rand.h"

@@ -9,6 +9,7 @@
 #include "api/api.h"
 #include "api/create_body.h"
 #include "api/validate.h"
+#include "config/config.h"
 #include "core/app.h"
 #include "core/b64.h"
 #include "core/clock.h"

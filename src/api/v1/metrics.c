@@ -4,6 +4,7 @@
  * master's shared mapping. nginx admits /metrics from loopback only.
  */
 #include "api/api.h"
+#include "config/config.h"
 #include "core/app.h"
 #include "http/router.h"
 #include "process/scoreboard.h"

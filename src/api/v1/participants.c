@@ -8,6 +8,7 @@
 
 #include "api/api.h"
 #include "api/validate.h"
+#include "config/config.h"
 #include "core/app.h"
 #include "domain/meetings.h"
 

@@ -1,42 +1,32 @@
 /*
  * platforms.c — GET /api/v1/platforms: every platform meetd knows, whether
- * this server is configured for it, and what it really supports (design
- * §7), so a client can offer only what will work.
+ * this server is configured for it, and what it really supports, so a
+ * client can offer only what will work.
  */
 #include "api/api.h"
-#include "core/app.h"
-#include "platforms/provider.h"
+#include "domain/service.h"
 
-static const struct {
-	const char *key;
-	enum provider_cap cap;
-} cap_names[] = {
-	{ "update", CAP_UPDATE }, { "delete", CAP_DELETE }, { "end", CAP_END },
-	{ "status", CAP_STATUS }, { "webhooks", CAP_WEBHOOKS }, { "passcode", CAP_PASSCODE },
-	{ "waiting_room", CAP_WAITING_ROOM }, { "dial_in", CAP_DIAL_IN },
-};
+#define PLATFORMS_MAX 16
 
 enum err
 api_platforms(struct request *rq, struct response *rs)
 {
-	const struct config *cfg = rq->ctx.app->cfg;
+	struct platform_info list[PLATFORMS_MAX];
+	size_t i, k, n = service_platforms(&rq->ctx, list, PLATFORMS_MAX);
 	struct jsonw *w = resp_data(rs, 200, "Platforms retrieved successfully");
-	size_t i, c;
 
 	jw_obj_open(w);
 	jw_key(w, "platforms");
 	jw_arr_open(w);
-	for (i = 0; providers[i] != NULL; i++) {
-		const struct provider *p = providers[i];
-
+	for (i = 0; i < n; i++) {
 		jw_obj_open(w);
-		jw_kstr(w, "name", p->name);
-		jw_kstr(w, "label", p->label);
-		jw_kbool(w, "configured", provider_ready(p, cfg) == ERR_OK);
+		jw_kstr(w, "name", list[i].name);
+		jw_kstr(w, "label", list[i].label);
+		jw_kbool(w, "configured", list[i].configured);
 		jw_key(w, "capabilities");
 		jw_obj_open(w);
-		for (c = 0; c < sizeof(cap_names) / sizeof(cap_names[0]); c++)
-			jw_kbool(w, cap_names[c].key, (p->caps & cap_names[c].cap) != 0);
+		for (k = 0; k < PCAP__MAX; k++)
+			jw_kbool(w, platform_capability_names[k], list[i].can[k]);
 		jw_obj_close(w);
 		jw_obj_close(w);
 	}

@@ -24,6 +24,7 @@
 
 #include <jansson.h>
 
+#include "config/config.h"
 #include "core/app.h"
 #include "core/arena.h"
 #include "core/clock.h"
@@ -603,7 +604,7 @@ event_insert(struct gcal *g, const struct remote_spec *s, const char *id, struct
 	if ((e = event_get(g, id, out, state, &found)) != ERR_OK)
 		return lost != ERR_OK ? lost : e;
 	if (!found)
-		return lost != ERR_OK ? lost : request_fail(g->c->ctx, ERR_PLATFORM_ERROR,
+		return lost != ERR_OK ? lost : ctx_fail(g->c->ctx, ERR_PLATFORM_ERROR,
 		    "Google Calendar reported the event as existing but has none with its id");
 	log_msg(LOG_INFO, "google", "adopted event of %s after %s", s->meeting_id,
 	    lost != ERR_OK ? err_name(lost) : "a duplicate id");

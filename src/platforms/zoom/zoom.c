@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "config/config.h"
 #include "core/app.h"
 #include "core/arena.h"
 #include "core/b64.h"
@@ -35,6 +36,7 @@
 #include "core/log.h"
 #include "platforms/oauth_cache.h"
 #include "platforms/provider.h"
+#include "platforms/zoom.h"
 #include "platforms/provider_kit.h"
 
 #define AGENDA_MAX 2000         /* Zoom's limit on agenda (characters) */
@@ -618,4 +620,5 @@ const struct provider provider_zoom = {
 	.cancel = cancel,
 	.end = end,
 	.status = status,
+	.hook = zoom_hook,
 };

@@ -1,17 +1,19 @@
 /*
- * idempotency.c — Idempotency-Key claims and replays (see idempotency.h).
- * The stored answer is "<message>\0<data JSON>", sealed with the data key
- * (it holds the new meeting's passcode and invitation token), bound to its
- * user and key; a replay wraps it in a fresh envelope with the same status.
+ * idempotency.c — Idempotency-Key claims, outcomes and replays (see
+ * idempotency.h). The stored outcome is "<message>\0<canonical JSON>"
+ * (the message is empty since outcomes became canonical; older rows carry
+ * one, which a replay skips), sealed with the data key (it holds the new
+ * meeting's passcode and invitation token), bound to its user and key.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "config/config.h"
 #include "core/app.h"
+#include "http/idempotency.h"
 #include "store/db.h"
-#include "store/idempotency.h"
 #include "core/parse.h"
 #include "http/router.h"
 #include "auth/secretbox.h"
@@ -65,31 +67,32 @@ answer_aad(struct request *rq, const char *key)
 	return arena_printf(rq->ctx.arena, "idempotency_keys.response:%s:%s", rq->ctx.who.subject, key);
 }
 
+/* Opens a stored outcome: its status and canonical JSON (arena). */
 static enum err
-replay(struct request *rq, const char *key, const struct db_rows *rows, struct response *rs)
+stored_outcome(struct request *rq, const char *key, const struct db_rows *rows, int *status,
+    const char **outcome)
 {
-	const char *status = db_cell(rows, 0, 2), *sealed = db_cell(rows, 0, 3), *ad;
+	const char *code_text = db_cell(rows, 0, 2), *sealed = db_cell(rows, 0, 3), *ad;
 	size_t n = rows->lens[3], len, mlen;
-	struct jsonw *w;
 	char *stored;
 	int64_t code;
 
-	if (status == NULL || sealed == NULL || n < SECRETBOX_OVERHEAD || rq->ctx.app->box == NULL ||
-	    parse_i64z(status, 200, 299, &code) != ERR_OK)
+	if (code_text == NULL || sealed == NULL || n < SECRETBOX_OVERHEAD || rq->ctx.app->box == NULL ||
+	    parse_i64z(code_text, 200, 299, &code) != ERR_OK)
 		return ERR_INTERNAL;
-	if ((ad = answer_aad(rq, key)) == NULL || (stored = arena_alloc(rq->ctx.arena, n)) == NULL)
+	if ((ad = answer_aad(rq, key)) == NULL || (stored = arena_alloc(rq->ctx.arena, n + 1)) == NULL)
 		return ERR_NOMEM;
 	if (secretbox_open(rq->ctx.app->box, ad, (const unsigned char *)sealed, n, stored, n, &len) != ERR_OK ||
 	    (mlen = strnlen(stored, len)) >= len)
 		return ERR_INTERNAL;
-	w = resp_data(rs, (int)code, stored);
-	jw_raw(w, stored + mlen + 1, len - mlen - 1);
-	resp_header(rs, "Idempotent-Replayed", "true");
+	stored[len] = '\0';
+	*status = (int)code;
+	*outcome = stored + mlen + 1;
 	return ERR_OK;
 }
 
 enum err
-idem_begin(struct request *rq, struct idem *im, struct response *rs, bool *replayed)
+idem_begin(struct request *rq, struct idem *im, int *status, const char **outcome)
 {
 	struct db *db = rq->ctx.app->db;
 	int64_t stale_s = rq->ctx.app->cfg->request_timeout + 5;
@@ -99,7 +102,8 @@ idem_begin(struct request *rq, struct idem *im, struct response *rs, bool *repla
 	enum err e;
 
 	memset(im, 0, sizeof(*im));
-	*replayed = false;
+	im->rq = rq;
+	*outcome = NULL;
 	if (rq->idempotency_key == NULL)
 		return ERR_OK;
 	if (!key_valid(rq->idempotency_key))
@@ -142,17 +146,15 @@ idem_begin(struct request *rq, struct idem *im, struct response *rs, bool *repla
 		return ERR_IDEMPOTENCY_KEY_REUSED;
 	if (strcmp(db_cell(&rows, 0, 1), "done") != 0)
 		return ERR_IDEMPOTENCY_KEY_IN_USE;
-	if ((e = replay(rq, im->key, &rows, rs)) != ERR_OK)
-		return e;
-	*replayed = true;
-	return ERR_OK;
+	return stored_outcome(rq, im->key, &rows, status, outcome);
 }
 
 enum err
-idem_store(struct request *rq, struct db *db, const struct idem *im, int status,
-    const char *message, const char *data)
+idem_record(void *arg, struct db *db, int status, const char *outcome)
 {
-	size_t mlen = strlen(message), dlen = strlen(data), cap, sealed_len;
+	struct idem *im = arg;
+	struct request *rq = im->rq;
+	size_t dlen = strlen(outcome), cap, sealed_len;
 	unsigned char *sealed;
 	const char *ad;
 	struct db_val p[4];
@@ -165,13 +167,13 @@ idem_store(struct request *rq, struct db *db, const struct idem *im, int status,
 	if (rq->ctx.app->box == NULL)
 		return request_fail(rq, ERR_NOT_CONFIGURED,
 		    "Idempotency-Key needs a data key for secrets at rest: set secrets.key_file");
-	cap = mlen + 1 + dlen + SECRETBOX_OVERHEAD;
-	if ((stored = arena_alloc(rq->ctx.arena, mlen + 1 + dlen)) == NULL ||
+	cap = 1 + dlen + SECRETBOX_OVERHEAD;
+	if ((stored = arena_alloc(rq->ctx.arena, 1 + dlen)) == NULL ||
 	    (sealed = arena_alloc(rq->ctx.arena, cap)) == NULL || (ad = answer_aad(rq, im->key)) == NULL)
 		return ERR_NOMEM;
-	memcpy(stored, message, mlen + 1);
-	memcpy(stored + mlen + 1, data, dlen);
-	if ((e = secretbox_seal(rq->ctx.app->box, ad, stored, mlen + 1 + dlen, sealed, cap, &sealed_len)) != ERR_OK)
+	stored[0] = '\0';              /* no message: the face that replays says its own */
+	memcpy(stored + 1, outcome, dlen);
+	if ((e = secretbox_seal(rq->ctx.app->box, ad, stored, 1 + dlen, sealed, cap, &sealed_len)) != ERR_OK)
 		return e;
 	p[0] = DB_I64(status);
 	p[1] = DB_BLOB(sealed, sealed_len);
