@@ -83,8 +83,9 @@ enum err meeting_load(struct ctx *c, struct db *db, const char *id, bool locked,
  * joining by passcode); the caller must not show it to them. */
 enum err meeting_load_any(struct ctx *c, struct db *db, const char *id, bool locked,
     struct meeting *m);
-/* Fills m from row r of a MEETING_COLS result. */
-void meeting_from_row(const struct db_rows *rows, size_t r, struct meeting *m);
+/* Fills m from row r of a MEETING_COLS result; ERR_DB_SCHEMA if the row
+ * is not that projection. */
+enum err meeting_from_row(const struct db_rows *rows, size_t r, struct meeting *m);
 /* Writes the canonical meeting object. Hosts see passcode, invitation
  * token and URL, host key and dial-in password; others do not. */
 enum err meeting_write(struct ctx *c, struct jsonw *w, const struct meeting *m);

@@ -134,6 +134,19 @@ enum stmt_id {
 	STMT__MAX
 };
 
+/* The columns of the meeting projection (MEETING_COLS in stmt.c) that every
+ * meeting read returns, in this order; meeting_from_row() reads them by
+ * these names. */
+enum meeting_col {
+	MC_ID, MC_EVENT_ID, MC_ORGANIZER, MC_PLATFORM, MC_REMOTE_ID, MC_URL, MC_CODE,
+	MC_PASSCODE_BOX, MC_INVITE_BOX, MC_DIAL_IN, MC_DIAL_IN_PASSWORD_BOX, MC_HOST_KEY_BOX,
+	MC_TITLE, MC_DESCRIPTION, MC_START, MC_START_DB, MC_DURATION, MC_TIMEZONE, MC_LIMIT,
+	MC_REQUIRE_PASSWORD, MC_WAITING_ROOM, MC_STATUS, MC_STARTED_AT, MC_ENDED_AT,
+	MC_CANCELLED_AT, MC_CREATED_AT, MC_UPDATED_AT, MC_VERSION, MC_MY_ROLE, MC_ACTIVE_SECONDS,
+	MC_HOST_URL_BOX, MC_REMOTE_STATUS, MC_REMOTE_AGE, MC_RECORDING_URL, MC_REMOTE_ACCOUNT,
+	MC_ALLOW_GUESTS, MC__MAX
+};
+
 struct stmt_def {
 	const char *sql;
 	bool retry_safe;        /* may be re-sent after a lost connection */

@@ -37,24 +37,3 @@ hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t n, cha
 	crypto_wipe(mac, sizeof(mac));
 }
 
-char *
-hmac_jwt_hs256(struct arena *a, const void *key, size_t key_len, const char *claims_json)
-{
-	static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
-	size_t hl = b64url_encoded_len(sizeof(header) - 1), cl = strlen(claims_json);
-	size_t pl = b64url_encoded_len(cl), sl = b64url_encoded_len(SHA256_LEN);
-	unsigned char mac[SHA256_LEN];
-	char *out;
-
-	if ((out = arena_alloc(a, hl + 1 + pl + 1 + sl + 1)) == NULL)
-		return NULL;
-	b64url_encode(header, sizeof(header) - 1, out);
-	out[hl] = '.';
-	b64url_encode(claims_json, cl, out + hl + 1);
-	hmac_sha256(key, key_len, out, hl + 1 + pl, mac);
-	out[hl + 1 + pl] = '.';
-	b64url_encode(mac, SHA256_LEN, out + hl + 1 + pl + 1);
-	out[hl + 1 + pl + 1 + sl] = '\0';
-	crypto_wipe(mac, sizeof(mac));
-	return out;
-}

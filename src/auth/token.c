@@ -10,12 +10,13 @@
 #include <strings.h>
 
 #include <jansson.h>
-#include <jwt.h>
 
 #include "core/b64.h"
 #include "auth/jws.h"
 #include "core/rand.h"
+#include "auth/jwt_sign.h"
 #include "auth/token.h"
+#include "core/jsonw.h"
 
 void
 token_policy_from_config(const struct config *cfg, struct token_policy *out)
@@ -36,17 +37,6 @@ token_policy_from_config(const struct config *cfg, struct token_policy *out)
 	out->key_id = cfg->jwt_key_id;
 	out->leeway = cfg->jwt_leeway;
 	out->max_bytes = (size_t)cfg->jwt_max_bytes;
-}
-
-static jwt_alg_t
-libjwt_alg(enum jwt_alg_id a)
-{
-	switch (a) {
-	case CFG_JWT_HS256: return JWT_ALG_HS256;
-	case CFG_JWT_RS256: return JWT_ALG_RS256;
-	case CFG_JWT_ES256: return JWT_ALG_ES256;
-	default: return JWT_ALG_INVAL;
-	}
 }
 
 /* Decodes one base64url segment as a JSON object; NULL if anything is off. */
@@ -290,34 +280,42 @@ token_issue(const struct token_policy *p, const char *sub, const char *role,
 {
 	unsigned char rnd[16];
 	char jti[32];
-	jwt_t *jwt = NULL;
-	enum err e = ERR_INTERNAL;
+	struct arena *a;
+	struct buf claims;
+	struct jsonw w;
+	const char *signed_tok = NULL;
+	enum err e;
 
 	*out = NULL;
 	if (p->sign_key == NULL)
 		return ERR_NOT_CONFIGURED;
-	if (jwt_new(&jwt) != 0)
-		return ERR_NOMEM;
 	if (!rand_bytes(rnd, sizeof(rnd)))
-		goto out;
+		return ERR_INTERNAL;
 	b64url_encode(rnd, sizeof(rnd), jti);
-	if (jwt_add_grant(jwt, "sub", sub) != 0 || jwt_add_grant(jwt, "role", role) != 0 ||
-	    jwt_add_grant_int(jwt, "iat", (long)now) != 0 ||
-	    jwt_add_grant_int(jwt, "nbf", (long)now) != 0 ||
-	    jwt_add_grant_int(jwt, "exp", (long)(now + ttl)) != 0 ||
-	    jwt_add_grant(jwt, "jti", jti) != 0)
-		goto out;
-	if (p->issuer != NULL && jwt_add_grant(jwt, "iss", p->issuer) != 0)
-		goto out;
-	if (p->audience != NULL && jwt_add_grant(jwt, "aud", p->audience) != 0)
-		goto out;
-	if (p->key_id != NULL && jwt_add_header(jwt, "kid", p->key_id) != 0)
-		goto out;
-	if (jwt_set_alg(jwt, libjwt_alg(p->alg), p->sign_key, (int)p->sign_key_len) != 0)
-		goto out;
-	if ((*out = jwt_encode_str(jwt)) != NULL)
-		e = ERR_OK;
-out:
-	jwt_free(jwt);
-	return e;
+	buf_init(&claims, 4096);
+	jw_init(&w, &claims);
+	jw_obj_open(&w);
+	jw_kstr(&w, "sub", sub);
+	jw_kstr(&w, "role", role);
+	jw_kint(&w, "iat", now);
+	jw_kint(&w, "nbf", now);
+	jw_kint(&w, "exp", now + ttl);
+	jw_kstr(&w, "jti", jti);
+	if (p->issuer != NULL)
+		jw_kstr(&w, "iss", p->issuer);
+	if (p->audience != NULL)
+		jw_kstr(&w, "aud", p->audience);
+	jw_obj_close(&w);
+	if (claims.failed || (a = arena_new(64 * 1024)) == NULL) {
+		buf_free(&claims);
+		return ERR_NOMEM;
+	}
+	/* meetd's key ids are the configured algorithms of jws.h, in order */
+	e = jwt_sign(a, (enum jws_alg)p->alg, p->sign_key, p->sign_key_len, p->key_id, buf_cstr(&claims),
+	    &signed_tok);
+	if (e == ERR_OK && (*out = strdup(signed_tok)) == NULL)
+		e = ERR_NOMEM;
+	buf_free(&claims);
+	arena_free(a);
+	return e == ERR_CONFIG ? ERR_INTERNAL : e;
 }

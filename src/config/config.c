@@ -6,6 +6,10 @@
  * and a line of help. Defaults are parsed by the same setters as file
  * values, so a default can never be out of bounds unnoticed. Adding a
  * key is adding a row.
+ *
+ * Longer than our files usually are, on purpose: the table, its setters,
+ * the cross-key checks and the [idp.NAME] sections are one reader with one
+ * set of invariants; split, they would drift apart.
  */
 #include <ctype.h>
 #include <errno.h>

@@ -4,7 +4,6 @@
  * State machine (000): SCHEDULED → STARTED → ENDED, SCHEDULED → CANCELLED.
  * Every other move is a 409 naming why: the table below is the whole rule.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "config/config.h"
@@ -13,6 +12,7 @@
 #include "store/db.h"
 #include "domain/meeting.h"
 #include "platforms/provider.h"
+#include "core/parse.h"
 #include "core/rand.h"
 
 static const char *const status_names[] = { "scheduled", "started", "ended", "cancelled" };
@@ -106,56 +106,66 @@ blob_at(const struct db_rows *rows, size_t r, size_t c)
 	return b;
 }
 
-static int64_t
-i64_at(const struct db_rows *rows, size_t r, size_t c, int64_t if_null)
+/* A number cell, strictly parsed; if_null for SQL NULL. */
+static bool
+i64_at(const struct db_rows *rows, size_t r, size_t c, int64_t if_null, int64_t *out)
 {
 	const char *v = db_cell(rows, r, c);
 
-	return v != NULL ? strtoll(v, NULL, 10) : if_null;
+	*out = if_null;
+	return v == NULL || parse_i64z(v, INT64_MIN, INT64_MAX, out) == ERR_OK;
 }
 
-void
+enum err
 meeting_from_row(const struct db_rows *rows, size_t r, struct meeting *m)
 {
+	int64_t require_password, waiting_room;
+	bool ok;
+
 	memset(m, 0, sizeof(*m));
-	m->id = db_cell(rows, r, 0);
-	m->event_id = db_cell(rows, r, 1);
-	m->organizer_id = db_cell(rows, r, 2);
-	m->platform = db_cell(rows, r, 3);
-	m->platform_meeting_id = db_cell(rows, r, 4);
-	m->meeting_url = db_cell(rows, r, 5);
-	m->code = db_cell(rows, r, 6);
-	m->passcode_box = blob_at(rows, r, 7);
-	m->invite_box = blob_at(rows, r, 8);
-	m->dial_in_number = db_cell(rows, r, 9);
-	m->dial_in_password_box = blob_at(rows, r, 10);
-	m->host_key_box = blob_at(rows, r, 11);
-	m->title = db_cell(rows, r, 12);
-	m->description = db_cell(rows, r, 13);
-	m->scheduled_for = db_cell(rows, r, 14);
-	m->scheduled_for_db = db_cell(rows, r, 15);
-	m->duration = i64_at(rows, r, 16, 0);
-	m->timezone = db_cell(rows, r, 17);
-	m->participant_limit = i64_at(rows, r, 18, 0);
-	m->require_password = i64_at(rows, r, 19, 1) != 0;
-	m->waiting_room = i64_at(rows, r, 20, 1) != 0;
-	m->status = status_parse(db_cell(rows, r, 21));
-	m->started_at = db_cell(rows, r, 22);
-	m->ended_at = db_cell(rows, r, 23);
-	m->cancelled_at = db_cell(rows, r, 24);
-	m->created_at = db_cell(rows, r, 25);
-	m->updated_at = db_cell(rows, r, 26);
-	m->version = i64_at(rows, r, 27, 0);
-	m->my_role = member_role_parse(db_cell(rows, r, 28));
-	m->active_seconds = i64_at(rows, r, 29, -1);
-	m->host_url_box = blob_at(rows, r, 30);
-	m->remote_status = db_cell(rows, r, 31);
-	m->remote_age_s = i64_at(rows, r, 32, -1);
-	m->recording_url = db_cell(rows, r, 33);
-	m->remote_account = db_cell(rows, r, 34);
+	if (rows->ncols != MC__MAX)
+		return ERR_DB_SCHEMA;
+	m->id = db_cell(rows, r, MC_ID);
+	m->event_id = db_cell(rows, r, MC_EVENT_ID);
+	m->organizer_id = db_cell(rows, r, MC_ORGANIZER);
+	m->platform = db_cell(rows, r, MC_PLATFORM);
+	m->platform_meeting_id = db_cell(rows, r, MC_REMOTE_ID);
+	m->meeting_url = db_cell(rows, r, MC_URL);
+	m->code = db_cell(rows, r, MC_CODE);
+	m->passcode_box = blob_at(rows, r, MC_PASSCODE_BOX);
+	m->invite_box = blob_at(rows, r, MC_INVITE_BOX);
+	m->dial_in_number = db_cell(rows, r, MC_DIAL_IN);
+	m->dial_in_password_box = blob_at(rows, r, MC_DIAL_IN_PASSWORD_BOX);
+	m->host_key_box = blob_at(rows, r, MC_HOST_KEY_BOX);
+	m->title = db_cell(rows, r, MC_TITLE);
+	m->description = db_cell(rows, r, MC_DESCRIPTION);
+	m->scheduled_for = db_cell(rows, r, MC_START);
+	m->scheduled_for_db = db_cell(rows, r, MC_START_DB);
+	m->timezone = db_cell(rows, r, MC_TIMEZONE);
+	m->status = status_parse(db_cell(rows, r, MC_STATUS));
+	m->started_at = db_cell(rows, r, MC_STARTED_AT);
+	m->ended_at = db_cell(rows, r, MC_ENDED_AT);
+	m->cancelled_at = db_cell(rows, r, MC_CANCELLED_AT);
+	m->created_at = db_cell(rows, r, MC_CREATED_AT);
+	m->updated_at = db_cell(rows, r, MC_UPDATED_AT);
+	m->my_role = member_role_parse(db_cell(rows, r, MC_MY_ROLE));
+	m->host_url_box = blob_at(rows, r, MC_HOST_URL_BOX);
+	m->remote_status = db_cell(rows, r, MC_REMOTE_STATUS);
+	m->recording_url = db_cell(rows, r, MC_RECORDING_URL);
+	m->remote_account = db_cell(rows, r, MC_REMOTE_ACCOUNT);
+	ok = i64_at(rows, r, MC_DURATION, 0, &m->duration) &&
+	    i64_at(rows, r, MC_LIMIT, 0, &m->participant_limit) &&
+	    i64_at(rows, r, MC_REQUIRE_PASSWORD, 1, &require_password) &&
+	    i64_at(rows, r, MC_WAITING_ROOM, 1, &waiting_room) &&
+	    i64_at(rows, r, MC_VERSION, 0, &m->version) &&
+	    i64_at(rows, r, MC_ACTIVE_SECONDS, -1, &m->active_seconds) &&
+	    i64_at(rows, r, MC_REMOTE_AGE, -1, &m->remote_age_s);
+	m->require_password = require_password != 0;
+	m->waiting_room = waiting_room != 0;
 	/* unset: native rooms admit guests, other platforms do not */
-	m->allow_guests = db_cell(rows, r, 35) != NULL ? strcmp(db_cell(rows, r, 35), "1") == 0 :
-	    strcmp(m->platform, "native") == 0;
+	m->allow_guests = db_cell(rows, r, MC_ALLOW_GUESTS) != NULL ?
+	    strcmp(db_cell(rows, r, MC_ALLOW_GUESTS), "1") == 0 : strcmp(m->platform, "native") == 0;
+	return ok ? ERR_OK : ERR_DB_SCHEMA;
 }
 
 enum err
@@ -184,8 +194,7 @@ meeting_load_any(struct ctx *c, struct db *db, const char *id, bool locked, stru
 		return e;
 	if (rows.nrows != 1)
 		return ERR_MEETING_NOT_FOUND;
-	meeting_from_row(&rows, 0, m);
-	return ERR_OK;
+	return meeting_from_row(&rows, 0, m);
 }
 
 enum err

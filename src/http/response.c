@@ -109,7 +109,7 @@ resp_error(struct response *rs, enum err e, const struct errinfo *info, enum fac
 	jw_kstr(&rs->w, "code", err_code(e));
 	if (face == FACE_004)
 		jw_kstr(&rs->w, "detail",
-		    info->message != NULL ? info->message : err_message(e));
+		    info != NULL && info->message != NULL ? info->message : err_message(e));
 	if (face == FACE_003)
 		jw_kbool(&rs->w, "success", false);
 	if (face == FACE_000) {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "auth/hmac.h"
+#include "auth/jwt_sign.h"
 #include "config/config.h"
 #include "core/app.h"
 #include "core/buf.h"
@@ -98,8 +98,9 @@ room_token(struct ctx *c, const struct room_grant *g, struct room_token *out)
 	jw_obj_close(&w);
 	jw_obj_close(&w);
 	jw_obj_close(&w);
-	out->token = claims.failed ? NULL : hmac_jwt_hs256(c->arena, cfg->jitsi_app_secret.data,
-	    cfg->jitsi_app_secret.len, buf_cstr(&claims));
+	if (claims.failed || jwt_sign(c->arena, JWS_HS256, cfg->jitsi_app_secret.data, cfg->jitsi_app_secret.len, NULL,
+	    buf_cstr(&claims), &out->token) != ERR_OK)
+		out->token = NULL;
 	buf_free(&claims);
 	if (out->token == NULL)
 		return ERR_NOMEM;

@@ -6,7 +6,7 @@
  */
 #include <time.h>
 
-#include "auth/hmac.h"
+#include "auth/jwt_sign.h"
 #include "config/config.h"
 #include "core/app.h"
 #include "core/buf.h"
@@ -64,8 +64,9 @@ room_token(struct ctx *c, const struct room_grant *g, struct room_token *out)
 	jw_kbool(&w, "roomAdmin", g->host);
 	jw_obj_close(&w);
 	jw_obj_close(&w);
-	out->token = claims.failed ? NULL : hmac_jwt_hs256(c->arena, cfg->livekit_api_secret.data,
-	    cfg->livekit_api_secret.len, buf_cstr(&claims));
+	if (claims.failed || jwt_sign(c->arena, JWS_HS256, cfg->livekit_api_secret.data, cfg->livekit_api_secret.len, NULL,
+	    buf_cstr(&claims), &out->token) != ERR_OK)
+		out->token = NULL;
 	buf_free(&claims);
 	clock_iso8601(exp, expires);
 	out->platform = "livekit";

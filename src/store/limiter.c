@@ -9,17 +9,27 @@
  * "now" is the database server's clock, one value per statement, so hosts
  * with skewed clocks still share one exact limiter.
  */
-#include <stdlib.h>
 
+#include "core/parse.h"
 #include "store/db.h"
 #include "store/limiter.h"
 
-static int64_t
-cell_i64(const struct db_rows *rows, size_t col)
+/* The numbers a limiter statement returns, strictly parsed (NULL: 0). */
+static enum err
+cells_i64(const struct db_rows *rows, size_t n, int64_t *out)
 {
-	const char *c = db_cell(rows, 0, col);
+	size_t i;
 
-	return c != NULL ? strtoll(c, NULL, 10) : 0;
+	if (rows->nrows != 1 || rows->ncols < n)
+		return ERR_DB_SCHEMA;
+	for (i = 0; i < n; i++) {
+		const char *c = db_cell(rows, 0, i);
+
+		out[i] = 0;
+		if (c != NULL && parse_i64z(c, INT64_MIN, INT64_MAX, &out[i]) != ERR_OK)
+			return ERR_DB_SCHEMA;
+	}
+	return ERR_OK;
 }
 
 static int64_t
@@ -43,14 +53,14 @@ limiter_take(struct db *db, struct arena *a, const char *key, const struct rate 
 	p[1] = DB_I64(step_ms);
 	p[2] = DB_I64(step_ms);
 	p[3] = DB_I64(window_ms);
+	int64_t v[3];
+
 	e = db_exec(db, STMT_LIMIT_TAKE, p, 4, a, &rows, 1, NULL);
-	if (e == ERR_OK && rows.nrows != 1)
-		e = ERR_INTERNAL;
-	if (e != ERR_OK)
+	if (e != ERR_OK || (e = cells_i64(&rows, 3, v)) != ERR_OK)
 		return e;
-	*allowed = cell_i64(&rows, 0) != 0;
-	tat = cell_i64(&rows, 1);
-	now = cell_i64(&rows, 2);
+	*allowed = v[0] != 0;
+	tat = v[1];
+	now = v[2];
 
 	used = tat - now;               /* the part of the window in use */
 	d->applied = true;
@@ -77,12 +87,14 @@ attempts_take(struct db *db, struct arena *a, const char *key, int64_t max, int6
 	p[0] = DB_STR(key);
 	p[1] = DB_I64(window_s * 1000);
 	p[2] = DB_I64(max);
+	int64_t v[2];
+
 	e = db_exec(db, STMT_ATTEMPT_TAKE, p, 3, a, &rows, 1, NULL);
-	if (e == ERR_OK && rows.nrows != 1)
-		e = ERR_INTERNAL;
+	if (e == ERR_OK)
+		e = cells_i64(&rows, 2, v);
 	if (e == ERR_OK) {
-		*allowed = cell_i64(&rows, 0) != 0;
-		*retry_after_s = ceil_div(cell_i64(&rows, 1), 1000);
+		*allowed = v[0] != 0;
+		*retry_after_s = ceil_div(v[1], 1000);
 		if (*retry_after_s < 1)
 			*retry_after_s = 1;
 	}

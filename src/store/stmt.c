@@ -7,8 +7,7 @@
 
 #define ISO(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
 #define NOW_MS "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)"
-/* The meeting projection read by meeting_from_row() (meeting.c): keep the
- * two in the same order. */
+/* The meeting projection, in the order of enum meeting_col (stmt.h). */
 #define MEETING_COLS \
 	"m.id, m.event_id, m.organizer_id, m.platform, m.platform_meeting_id, m.meeting_url, " \
 	"m.code, m.passcode_box, m.invite_box, m.dial_in_number, m.dial_in_password_box, " \

@@ -7,6 +7,7 @@ import glob
 import json
 import os
 import re
+import secrets
 
 import pytest
 
@@ -262,3 +263,24 @@ def test_my_meetings_lists_only_rooms_the_caller_organizes(stack):
     assert_success(stack.call("POST", f"/api/v1/meetings/{am['id']}/cancel", token=host))
     mine = {x["meeting_id"]: x for x in _bare(stack.call("GET", "/meetings/my-meetings", token=host), 200)}
     assert mine[a["meeting_id"]]["is_active"] is False and mine[b["meeting_id"]]["is_active"] is True
+
+
+def test_create_replays_in_the_rooms_shape(stack):
+    """An Idempotency-Key on the rooms' create: the retry gets the same room,
+    in the rooms app's own shape (the stored outcome is canonical; each face
+    renders it), marked as replayed; another body under the key is 422."""
+    _, host = user(stack, "Ida Idem")
+    key = "room-" + secrets.token_hex(8)
+    first = stack.call("POST", "/meetings/create", {"title": "Once"}, token=host,
+                       headers={"Idempotency-Key": key})
+    assert first.status == 200, first.body
+    again = stack.call("POST", "/meetings/create", {"title": "Once"}, token=host,
+                       headers={"Idempotency-Key": key})
+    assert again.status == 200 and again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json() == first.json()
+    assert set(first.json()) == {"meeting_id", "title", "password", "invitation_token", "created_at"}
+    other = stack.call("POST", "/meetings/create", {"title": "Twice"}, token=host,
+                       headers={"Idempotency-Key": key})
+    assert other.status == 422 and other.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
+    mine = _bare(stack.call("GET", "/meetings/my-meetings", token=host), 200)
+    assert [m["meeting_id"] for m in mine] == [first.json()["meeting_id"]]

@@ -40,7 +40,7 @@ def test_openapi_matches_route_table():
 
 
 def test_every_error_code_documented():
-    with open(os.path.join(SRCDIR, "include", "error.h")) as f:
+    with open(os.path.join(SRCDIR, "include", "core", "error.h")) as f:
         codes = set(re.findall(r'X\(\w+,\s+\d+,\s+"([A-Z_]+)"', f.read())) - {"OK"}
     with open(os.path.join(SRCDIR, "docs", "openapi.yaml")) as f:
         spec = yaml.safe_load(f)

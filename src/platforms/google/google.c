@@ -18,6 +18,10 @@
  * the event until it succeeds or fails, and deletes the event on failure
  * so nothing is left half-created. Meet has no "end" call: ending is
  * meetd's record only (remote_end).
+ *
+ * Longer than our files usually are, on purpose: it is Google's whole
+ * contract in one place (the service-account token, the event with its
+ * pending conference, adoption after a lost answer, update, delete).
  */
 #include <string.h>
 #include <time.h>
@@ -171,13 +175,6 @@ api_error(struct provider_ctx *c, const struct http_result *res)
 
 /* --- token ----------------------------------------------------------------- */
 
-static const char *
-json_done(struct jsonw *w, struct buf *b)
-{
-	(void)w;
-	return b->failed ? NULL : buf_cstr(b);
-}
-
 /* Builds and signs the assertion of RFC 7523 that Google's token endpoint
  * reads. */
 static enum err
@@ -185,21 +182,11 @@ assertion(struct provider_ctx *c, const struct service_account *sa, const char *
 {
 	const struct config *cfg = c->ctx->app->cfg;
 	int64_t now = clock_wall_ms() / 1000;
-	const char *header, *claims;
-	struct buf hb, cb;
+	struct buf cb;
 	struct jsonw w;
 	enum err e;
 
-	buf_init(&hb, 4096);
 	buf_init(&cb, 4096);
-	jw_init(&w, &hb);
-	jw_obj_open(&w);
-	jw_kstr(&w, "alg", "RS256");
-	jw_kstr(&w, "typ", "JWT");
-	if (sa->key_id != NULL)
-		jw_kstr(&w, "kid", sa->key_id);
-	jw_obj_close(&w);
-	header = json_done(&w, &hb);
 	jw_init(&w, &cb);
 	jw_obj_open(&w);
 	jw_kstr(&w, "iss", sa->email);
@@ -210,13 +197,12 @@ assertion(struct provider_ctx *c, const struct service_account *sa, const char *
 	if (cfg->google_subject != NULL && cfg->google_subject[0] != '\0')
 		jw_kstr(&w, "sub", cfg->google_subject);
 	jw_obj_close(&w);
-	claims = json_done(&w, &cb);
-	if (header == NULL || claims == NULL)
+	if (cb.failed)
 		e = ERR_NOMEM;
-	else if ((e = jwt_sign_rs256(c->ctx->arena, sa->key, sa->key_len, header, claims, out)) == ERR_CONFIG)
+	else if ((e = jwt_sign(c->ctx->arena, JWS_RS256, (const unsigned char *)sa->key, sa->key_len, sa->key_id,
+	    buf_cstr(&cb), out)) == ERR_CONFIG)
 		e = ctx_fail(c->ctx, ERR_PLATFORM_AUTH_FAILED,
 		    "The Google service account's private_key is not a readable RSA key");
-	buf_free(&hb);
 	buf_free(&cb);
 	return e;
 }
