@@ -42,7 +42,7 @@ api_guest_token(struct request *rq, struct response *rs)
 	g.invitation_token = validate_dup(rq, &v[G_TOKEN]);
 	g.meeting_code = validate_dup(rq, &v[G_CODE]);
 	g.passcode = validate_dup(rq, &v[G_PASSCODE]);
-	if ((e = guests_admit(rq, &g, &grant)) != ERR_OK)
+	if ((e = guests_admit(&rq->ctx, &g, &grant)) != ERR_OK)
 		return e;
 	w = resp_data(rs, 201, "Guest token issued for this meeting alone");
 	jw_obj_open(w);
