@@ -34,7 +34,8 @@ struct new_meeting {
 };
 
 /*
- * Creates nm for the caller (its organizer): on a platform first when it is
+ * Creates nm for the caller (its organizer), within the per-user-per-platform
+ * create limit (meetings_charge_platform): on a platform first when it is
  * remote (provisioned, and compensated if meetd's own write then fails),
  * with fresh native credentials, in one transaction with the organizer's
  * membership, audit and event. *out receives the canonical JSON of the
@@ -43,8 +44,9 @@ struct new_meeting {
  */
 enum err meetings_create(struct ctx *c, const struct new_meeting *nm, char id[ULID_LEN + 1],
     struct buf *out);
-/* The Wakeve spec's per-user-per-platform create limit; RATE_LIMITED with
- * c->limit and c->retry_after_s filled when spent. */
+/* The Wakeve spec's per-user-per-platform create limit (meetings_create
+ * takes it first); RATE_LIMITED with c->limit and c->retry_after_s filled
+ * when spent. */
 enum err meetings_charge_platform(struct ctx *c, const char *platform);
 
 /* A change of a meeting: each value applies when its flag is set. */

@@ -145,7 +145,8 @@ meetings_create(struct ctx *c, const struct new_meeting *nm, char id[ULID_LEN + 
 	buf_init(out, CANONICAL_MAX);
 	if (pf == NULL)
 		return ERR_INTERNAL;
-	if ((e = provider_ready(pf, c->app->cfg)) != ERR_OK)
+	if ((e = meetings_charge_platform(c, nm->platform)) != ERR_OK ||
+	    (e = provider_ready(pf, c->app->cfg)) != ERR_OK)
 		return e;
 	memset(&t, 0, sizeof(t));
 	t.c = c;

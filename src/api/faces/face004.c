@@ -69,8 +69,7 @@ face004_create(struct request *rq, struct response *rs)
 	struct buf out;
 	enum err e;
 
-	if ((e = create_body_parse(rq, &room_dialect, &nm)) != ERR_OK ||
-	    (e = meetings_charge_platform(&rq->ctx, nm.platform)) != ERR_OK)
+	if ((e = create_body_parse(rq, &room_dialect, &nm)) != ERR_OK)
 		return e;
 	e = meetings_create(&rq->ctx, &nm, id, &out);
 	if (e == ERR_OK && out.failed)

@@ -80,8 +80,7 @@ proxy_google_create(struct request *rq, struct response *rs)
 	/* an unconfigured platform answers 503 whatever the body */
 	if ((e = meetings_platform_ready(&rq->ctx, "google_meet")) != ERR_OK)
 		return e;
-	if ((e = create_body_parse(rq, &meet_dialect, &nm)) != ERR_OK ||
-	    (e = meetings_charge_platform(&rq->ctx, nm.platform)) != ERR_OK)
+	if ((e = create_body_parse(rq, &meet_dialect, &nm)) != ERR_OK)
 		return e;
 	e = meetings_create(&rq->ctx, &nm, id, &out);
 	if (e == ERR_OK && out.failed)

@@ -68,8 +68,7 @@ proxy_zoom_create(struct request *rq, struct response *rs)
 
 	if ((e = meetings_platform_ready(&rq->ctx, "zoom")) != ERR_OK)
 		return e;
-	if ((e = create_body_parse(rq, &zoom_dialect, &nm)) != ERR_OK ||
-	    (e = meetings_charge_platform(&rq->ctx, nm.platform)) != ERR_OK)
+	if ((e = create_body_parse(rq, &zoom_dialect, &nm)) != ERR_OK)
 		return e;
 	e = meetings_create(&rq->ctx, &nm, id, &out);
 	if (e == ERR_OK && out.failed)

@@ -145,8 +145,7 @@ zoom_user_meeting_create(struct request *rq, struct response *rs)
 
 	if (connected == ERR_ZOOM_NOT_CONFIGURED)
 		return connected;
-	if ((e = create_body_parse(rq, &zoom_user_dialect, &nm)) != ERR_OK || (e = connected) != ERR_OK ||
-	    (e = meetings_charge_platform(&rq->ctx, nm.platform)) != ERR_OK)
+	if ((e = create_body_parse(rq, &zoom_user_dialect, &nm)) != ERR_OK || (e = connected) != ERR_OK)
 		return e;
 	nm.remote_account = rq->ctx.who.subject;
 	nm.require_password = true;     /* "meeting password requirements" */
