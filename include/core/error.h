@@ -73,6 +73,7 @@
 	X(DB_RETRY,               503, "DATABASE_UNAVAILABLE",   "Transient database conflict") \
 	X(DB_SCHEMA,              503, "DATABASE_UNAVAILABLE",   "The database schema is not current") \
 	X(DB_DUPLICATE,           409, "CONFLICT",               "The resource already exists") \
+	X(DB_FULL,                503, "DATABASE_UNAVAILABLE",   "A table is full") \
 	X(TOO_LONG,               500, "INTERNAL_ERROR",         "A bounded buffer would overflow")
 
 enum err {

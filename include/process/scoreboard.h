@@ -43,6 +43,7 @@ struct sb_metrics {
 	uint64_t latency_sum_us[SB_MAX_ROUTES];
 	uint64_t db_errors;
 	uint64_t db_tx_retries; /* transactions or statements re-run after 1213/1205 */
+	uint64_t limiter_full;  /* takes let through because the limiter's table was full */
 	uint64_t respawns;      /* responders started after the first generation */
 	uint64_t crashes;       /* died by a signal or a failure exit */
 	uint64_t timeouts;      /* killed past request_timeout */

@@ -34,7 +34,11 @@ struct db;
 struct db_counters {
 	uint64_t *errors;               /* statements that failed on the server's side */
 	uint64_t *tx_retries;           /* transactions or statements re-run after 1213/1205 */
+	uint64_t *limiter_full;         /* takes let through because the limiter's table was full */
 };
+
+/* Counts a limiter take that found its table full. */
+void db_count_limiter_full(struct db *db);
 
 enum db_type { DBT_NULL, DBT_STR, DBT_I64, DBT_BLOB };
 

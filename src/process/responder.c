@@ -190,7 +190,8 @@ responder_main(const struct config *cfg, int listen_fd, struct scoreboard *sb,
 {
 	struct app app = { .cfg = cfg, .sb = sb, .slot = slot };
 	struct db_counters counters = { .errors = sb != NULL ? &sb->m.db_errors : NULL,
-	    .tx_retries = sb != NULL ? &sb->m.db_tx_retries : NULL };
+	    .tx_retries = sb != NULL ? &sb->m.db_tx_retries : NULL,
+	    .limiter_full = sb != NULL ? &sb->m.limiter_full : NULL };
 	struct secretbox box[SECRETBOX_MAX_KEYS];
 	struct fcgi_conn *conn;
 	struct arena *arena;

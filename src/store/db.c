@@ -142,6 +142,11 @@ classify(struct db *db, unsigned e, const char *what, const char *msg)
 	}
 	if (e == ER_DUP_ENTRY)
 		return ERR_DB_DUPLICATE;
+	if (e == ER_RECORD_FILE_FULL) {
+		/* the limiter's MEMORY table at MAX_ROWS: its caller decides */
+		log_msg(LOG_WARN, "db_table_full", "%s: %u %s", what, e, msg);
+		return ERR_DB_FULL;
+	}
 	log_msg(LOG_ERROR, "db_error", "%s: %u %s", what, e, msg);
 	return ERR_INTERNAL;
 }
@@ -463,6 +468,13 @@ db_exec(struct db *db, enum stmt_id id, const struct db_val *params, size_t n,
 		}
 		return e;
 	}
+}
+
+void
+db_count_limiter_full(struct db *db)
+{
+	if (db->counters.limiter_full != NULL)
+		__atomic_fetch_add(db->counters.limiter_full, 1, __ATOMIC_RELAXED);
 }
 
 enum err

@@ -117,6 +117,34 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 		"tat = IF(allowed, GREATEST(tat, VALUE(tat) - VALUE(step_ms)) + VALUE(step_ms), tat), "
 		"step_ms = VALUE(step_ms), window_ms = VALUE(window_ms) "
 		"RETURNING allowed, tat, " NOW_MS, false },
+	[STMT_LIMIT_TAKE2] = {
+		/* two buckets, one statement (a create's category and platform) */
+		"INSERT INTO rate_limits (k, tat, step_ms, window_ms, allowed) "
+		"VALUES (?, " NOW_MS " + ?, ?, ?, 1), (?, " NOW_MS " + ?, ?, ?, 1) ON DUPLICATE KEY UPDATE "
+		"allowed = (GREATEST(tat, VALUE(tat) - VALUE(step_ms)) + VALUE(step_ms) "
+		"  - (VALUE(tat) - VALUE(step_ms)) <= VALUE(window_ms)), "
+		"tat = IF(allowed, GREATEST(tat, VALUE(tat) - VALUE(step_ms)) + VALUE(step_ms), tat), "
+		"step_ms = VALUE(step_ms), window_ms = VALUE(window_ms) "
+		"RETURNING k, allowed, tat, " NOW_MS, false },
+	[STMT_IDENTITY_TAKE] = {
+		/* authenticate and limit in one round trip: the caller's bucket,
+		 * keyed by their user id, found through their identity; the row
+		 * carries their account back (schema 007) */
+		"INSERT INTO rate_limits (k, tat, step_ms, window_ms, allowed, user_id, role, kind, "
+		"guest_meeting_id, disabled, tokens_valid_after) "
+		"SELECT CONCAT('u:', u.id, ':', ?), " NOW_MS " + ?, ?, ?, 1, u.id, u.role, u.kind, "
+		"u.guest_meeting_id, u.disabled_at IS NOT NULL, u.tokens_valid_after "
+		"FROM user_identities i JOIN users u ON u.id = i.user_id WHERE i.issuer = ? AND i.subject = ? "
+		"ON DUPLICATE KEY UPDATE "
+		"allowed = (GREATEST(tat, VALUE(tat) - VALUE(step_ms)) + VALUE(step_ms) "
+		"  - (VALUE(tat) - VALUE(step_ms)) <= VALUE(window_ms)), "
+		"tat = IF(allowed, GREATEST(tat, VALUE(tat) - VALUE(step_ms)) + VALUE(step_ms), tat), "
+		"step_ms = VALUE(step_ms), window_ms = VALUE(window_ms), "
+		"user_id = VALUE(user_id), role = VALUE(role), kind = VALUE(kind), "
+		"guest_meeting_id = VALUE(guest_meeting_id), disabled = VALUE(disabled), "
+		"tokens_valid_after = VALUE(tokens_valid_after) "
+		"RETURNING user_id, role, kind, guest_meeting_id, disabled, tokens_valid_after, allowed, tat, "
+		NOW_MS, false },
 	[STMT_LIMIT_PURGE] = {
 		"DELETE FROM rate_limits WHERE tat < " NOW_MS " - 1000 LIMIT 5000", true },
 	[STMT_ATTEMPT_TAKE] = {

@@ -15,6 +15,7 @@ FAMILIES = {
     "meetd_responder_recycles_total": "counter",
     "meetd_db_errors_total": "counter",
     "meetd_db_tx_retries_total": "counter",
+    "meetd_limiter_full_total": "counter",
 }
 
 

@@ -92,6 +92,9 @@ api_metrics(struct request *rq, struct response *rs)
 	counter(b, "meetd_db_tx_retries_total",
 	    "Transactions and statements run again after a deadlock or lock wait timeout.",
 	    sb_read(&m->db_tx_retries));
+	counter(b, "meetd_limiter_full_total",
+	    "Rate-limit takes let through because the limiter's table was full (raise its MAX_ROWS).",
+	    sb_read(&m->limiter_full));
 	buf_printf(b, "# HELP meetd_degraded 1 while responders are crash-looping.\n"
 	    "# TYPE meetd_degraded gauge\nmeetd_degraded %d\n", sb->degraded ? 1 : 0);
 	buf_printf(b, "# HELP meetd_build_info Build version.\n# TYPE meetd_build_info gauge\n"
