@@ -9,7 +9,7 @@
 # create through the Zoom fake).
 #
 # Needs a built tree (MEETD_BUILDDIR, default the source tree, with
-# tests/bench/fcgi-hello and fcgi-insert), wrk, nginx, mariadbd,
+# tests/bench/fcgi-hello, fcgi-insert and fcgi-select), wrk, nginx, mariadbd,
 # mariadb-install-db and the mariadb client. Run as root or as a user who may start
 # them; everything listens on 127.0.0.1 or in a private temporary directory.
 here=$(cd "$(dirname "$0")" && pwd) || exit 1
