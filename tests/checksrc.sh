@@ -25,7 +25,9 @@ banned='\b(atoi|atol|atoll|sscanf|strcpy|strcat|sprintf|vsprintf|strtok|gets)\('
 # shellcheck disable=SC2086
 if grep -nE "$banned" $sources; then fail "banned function used (see above)"; fi
 # shellcheck disable=SC2086
-if grep -nE 'mysql_(real_)?query\(' $sources | grep -v 'src/store/migrate.c'; then
+# db.c may send START TRANSACTION (fixed text: it cannot be prepared)
+if grep -nE 'mysql_(real_)?query\(' $sources | grep -v 'src/store/migrate.c' |
+    grep -v 'src/store/db.c:.*mysql_real_query(db->conn, "START TRANSACTION", 17)'; then
   fail "raw SQL outside src/store/migrate.c"
 fi
 

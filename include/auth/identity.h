@@ -42,6 +42,9 @@ struct identity_user {
 	const char *guest_meeting_id;   /* the one meeting of a guest, else NULL */
 	bool disabled;
 	int64_t tokens_valid_after;     /* unix s: tokens issued before are refused */
+	bool has_profile;               /* the fields below were read */
+	const char *email, *display_name, *time_zone, *language, *created_at;
+	bool email_verified, local_account;
 };
 
 /*
@@ -53,6 +56,19 @@ struct identity_user {
  */
 enum err identity_resolve(struct db *db, const struct identity_claims *c, struct arena *a,
     struct identity_user *out);
+
+/*
+ * identity_resolve() and a rate-limit take in one round trip: the caller's
+ * bucket "u:<user id>:<category>" found through the identity (the limiter's
+ * authenticate-and-limit statement). *taken says whether the take happened:
+ * it cannot for a subject seen for the first time (made here, then the
+ * caller takes the limit itself). The profile is not read on this path.
+ */
+struct rate;
+struct limit_info;
+enum err identity_resolve_limited(struct db *db, const struct identity_claims *c, struct arena *a,
+    const char *category, const struct rate *r, struct identity_user *out, bool *taken, bool *allowed,
+    struct limit_info *d);
 
 /*
  * Records that meetd's own tokens for `user_id` name that user, inside the

@@ -29,6 +29,11 @@ struct principal {
 	const char *key_id;     /* API key id, for PRINCIPAL_API_KEY */
 	bool guest;             /* a guest: may act in one meeting alone */
 	const char *guest_meeting_id;
+	/* the account as authentication read it, when it did (a token's user
+	 * lookup reads the profile in the same row; an API key's does not) */
+	bool has_profile;
+	const char *email, *display_name, *time_zone, *language, *created_at;
+	bool email_verified, local_account;
 };
 
 /* A rate-limit decision as a caller reports it (HTTP: X-RateLimit-*). */

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "core/context.h"
 #include "core/error.h"
 
 struct db;
@@ -51,6 +52,10 @@ struct profile_change {
 	const char *time_zone;
 	const char *language;
 };
+
+/* The caller's own account: from what authentication read when it read
+ * the profile (no round trip), else from the database. */
+enum err users_me(struct ctx *c, struct user *out);
 
 /* Reads one user. ERR_USER_NOT_FOUND if there is none. */
 enum err users_get(struct db *db, struct arena *a, const char *id, struct user *out);

@@ -76,6 +76,8 @@ struct request {
 	size_t body_len;
 	json_t *json;                   /* parsed body or NULL; owned */
 	enum face face;                 /* the route's face, for its clients' error keys */
+	bool limit_taken;               /* authentication took the route's limit already */
+	bool limit_allowed;
 };
 
 /* Parses a method name; M__MAX if unknown. */

@@ -42,6 +42,9 @@ enum limit_category {
 	LIMIT_PARTICIPANT,      /* participant actions */
 	LIMIT_CHAT,
 	LIMIT_STATUS,
+	/* meeting management, taken by the create use case itself together
+	 * with the per-user-per-platform bucket, in one statement */
+	LIMIT_CREATE,
 	LIMIT__MAX
 };
 

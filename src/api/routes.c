@@ -25,7 +25,7 @@ const struct route routes[] = {
 	{ M_GET,    "/api/v1/api-keys",          api_apikey_list,   AUTH_USER, LIMIT_NONE, FACE_V1, "apikey_list", BODY_STD, NULL },
 	{ M_DELETE, "/api/v1/api-keys/:id",      api_apikey_delete, AUTH_USER, LIMIT_NONE, FACE_V1, "apikey_delete", BODY_STD, NULL },
 
-	{ M_POST,   "/api/v1/meetings",          api_meeting_create, AUTH_USER, LIMIT_MEETING, FACE_V1, "meeting_create", BODY_STD, api_meeting_created },
+	{ M_POST,   "/api/v1/meetings",          api_meeting_create, AUTH_USER, LIMIT_CREATE, FACE_V1, "meeting_create", BODY_STD, api_meeting_created },
 	{ M_GET,    "/api/v1/meetings",          api_meeting_list,   AUTH_USER, LIMIT_NONE, FACE_V1, "meeting_list", BODY_STD, NULL },
 	{ M_POST,   "/api/v1/meetings/join",     api_meeting_join_by_code, AUTH_USER, LIMIT_PARTICIPANT, FACE_V1, "meeting_join_by_code", BODY_STD, NULL },
 	{ M_GET,    "/api/v1/meetings/:id",      api_meeting_get,    AUTH_MEETING, LIMIT_NONE, FACE_V1, "meeting_get", BODY_STD, NULL },
@@ -46,22 +46,22 @@ const struct route routes[] = {
 	{ M_GET,    "/api/v1/invitations/:token", api_invitation_get, AUTH_USER, LIMIT_PARTICIPANT, FACE_V1, "invitation_get", BODY_STD, NULL },
 
 	/* 004's face: the same operations in that document's paths and shapes */
-	{ M_POST,   "/meetings/create",          face004_create,     AUTH_USER, LIMIT_MEETING, FACE_004, "face004_create", BODY_STD, face004_created },
+	{ M_POST,   "/meetings/create",          face004_create,     AUTH_USER, LIMIT_CREATE, FACE_004, "face004_create", BODY_STD, face004_created },
 	{ M_GET,    "/meetings/invitation/:token", face004_invitation, AUTH_USER, LIMIT_PARTICIPANT, FACE_004, "face004_invitation", BODY_STD, NULL },
 	{ M_POST,   "/meetings/join",            face004_join,       AUTH_USER, LIMIT_PARTICIPANT, FACE_004, "face004_join", BODY_STD, NULL },
 	{ M_GET,    "/meetings/my-meetings",     face004_my_meetings, AUTH_USER, LIMIT_NONE, FACE_004, "face004_my_meetings", BODY_STD, NULL },
 
 	/* zoom: 000 proxy face, 002 face, Zoom webhooks */
-	{ M_POST,   "/api/meetings/proxy/zoom/create", proxy_zoom_create, AUTH_USER, LIMIT_MEETING, FACE_000, "proxy_zoom_create", BODY_STD, proxy_zoom_created },
+	{ M_POST,   "/api/meetings/proxy/zoom/create", proxy_zoom_create, AUTH_USER, LIMIT_CREATE, FACE_000, "proxy_zoom_create", BODY_STD, proxy_zoom_created },
 	{ M_POST,   "/api/meetings/proxy/zoom/:meeting_id/cancel", proxy_zoom_cancel, AUTH_USER, LIMIT_MEETING, FACE_000, "proxy_zoom_cancel", BODY_STD, NULL },
 	{ M_GET,    "/api/meetings/proxy/zoom/:meeting_id/status", proxy_zoom_status, AUTH_USER, LIMIT_STATUS, FACE_000, "proxy_zoom_status", BODY_STD, NULL },
 	{ M_POST,   "/api/zoom/webhook",         zoom_webhook,       AUTH_SIGNED, LIMIT_NONE, FACE_002, "zoom_webhook", BODY_SIGNED, NULL },
 	{ M_GET,    "/api/zoom/auth",            zoom_auth_start,    AUTH_USER, LIMIT_NONE, FACE_002, "zoom_auth", BODY_STD, NULL },
 	{ M_GET,    "/api/zoom/auth/callback",   zoom_auth_callback, AUTH_NONE, LIMIT_NONE, FACE_002, "zoom_auth_callback", BODY_STD, NULL },
 	{ M_GET,    "/api/zoom/meetings",        zoom_user_meetings_list, AUTH_USER, LIMIT_STATUS, FACE_002, "zoom_user_meetings", BODY_STD, NULL },
-	{ M_POST,   "/api/zoom/meetings",        zoom_user_meeting_create, AUTH_USER, LIMIT_MEETING, FACE_002, "zoom_user_meeting_create", BODY_STD, zoom_user_meeting_created },
+	{ M_POST,   "/api/zoom/meetings",        zoom_user_meeting_create, AUTH_USER, LIMIT_CREATE, FACE_002, "zoom_user_meeting_create", BODY_STD, zoom_user_meeting_created },
 	/* google: 000 proxy face */
-	{ M_POST,   "/api/meetings/proxy/google-meet/create", proxy_google_create, AUTH_USER, LIMIT_MEETING, FACE_000, "proxy_google_create", BODY_STD, proxy_google_created },
+	{ M_POST,   "/api/meetings/proxy/google-meet/create", proxy_google_create, AUTH_USER, LIMIT_CREATE, FACE_000, "proxy_google_create", BODY_STD, proxy_google_created },
 	/* platforms list, room tokens (LiveKit, Jitsi), 003 provider webhooks */
 	{ M_GET,    "/api/v1/platforms",         api_platforms,      AUTH_USER, LIMIT_NONE, FACE_V1, "platforms", BODY_STD, NULL },
 	{ M_POST,   "/api/v1/meetings/:id/token", api_meeting_room_token, AUTH_MEETING, LIMIT_PARTICIPANT, FACE_V1, "meeting_room_token", BODY_STD, NULL },

@@ -47,7 +47,7 @@ api_key(struct request *rq, const char *text)
 }
 
 enum err
-auth_authenticate(struct request *rq)
+auth_authenticate(struct request *rq, const char *category, const struct rate *limit)
 {
 	const char *h = rq->authorization, *tok;
 	struct token_claims claims;
@@ -73,7 +73,12 @@ auth_authenticate(struct request *rq)
 	ic.name = claims.name;
 	ic.email = claims.email;
 	ic.email_verified = claims.email_verified;
-	if ((e = identity_resolve(rq->ctx.app->db, &ic, rq->ctx.arena, &user)) != ERR_OK)
+	/* a limited route learns who the caller is and takes their token in
+	 * one round trip */
+	e = limit != NULL ? identity_resolve_limited(rq->ctx.app->db, &ic, rq->ctx.arena, category, limit,
+	    &user, &rq->limit_taken, &rq->limit_allowed, &rq->ctx.limit) :
+	    identity_resolve(rq->ctx.app->db, &ic, rq->ctx.arena, &user);
+	if (e != ERR_OK)
 		return e;
 	if (user.disabled)
 		return request_fail(rq, ERR_ACCOUNT_DISABLED, user.guest ?
@@ -90,5 +95,13 @@ auth_authenticate(struct request *rq)
 	 * made admin in the database is admin with any token */
 	rq->ctx.who.role = strcmp(user.role, "admin") == 0 ||
 	    (claims.local && claims.role != NULL && strcmp(claims.role, "admin") == 0) ? "admin" : "user";
+	rq->ctx.who.has_profile = user.has_profile;
+	rq->ctx.who.email = user.email;
+	rq->ctx.who.email_verified = user.email_verified;
+	rq->ctx.who.display_name = user.display_name;
+	rq->ctx.who.time_zone = user.time_zone;
+	rq->ctx.who.language = user.language;
+	rq->ctx.who.created_at = user.created_at;
+	rq->ctx.who.local_account = user.local_account;
 	return ERR_OK;
 }

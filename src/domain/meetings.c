@@ -193,20 +193,28 @@ meetings_create(struct ctx *c, const struct new_meeting *nm, char id[ULID_LEN + 
 enum err
 meetings_charge_platform(struct ctx *c, const char *platform)
 {
-	char key[LIMIT_KEY_MAX];
-	struct limit_info d;
-	bool allowed;
+	char cat[LIMIT_KEY_MAX], plat[LIMIT_KEY_MAX];
+	struct limit_info d[2];
+	bool allowed[2];
 	enum err e;
 
-	memset(&d, 0, sizeof(d));
-	snprintf(key, sizeof(key), "u:%s:create:%s", c->who.subject, platform);
-	if ((e = limiter_take(c->app->db, c->arena, key, &c->app->cfg->limit_create_platform,
-	    &d, &allowed)) != ERR_OK)
+	memset(d, 0, sizeof(d));
+	/* the "meeting" category and the platform's bucket, in one statement */
+	snprintf(cat, sizeof(cat), "u:%s:meeting", c->who.subject);
+	snprintf(plat, sizeof(plat), "u:%s:create:%s", c->who.subject, platform);
+	if ((e = limiter_take2(c->app->db, c->arena, cat, &c->app->cfg->limit_meeting, plat,
+	    &c->app->cfg->limit_create_platform, d, allowed)) != ERR_OK)
 		return e;
-	if (allowed)
+	c->limit = d[0];
+	if (!allowed[0]) {
+		c->retry_after_s = d[0].retry_after_s;
+		c->err.limit = &c->limit;
+		return ERR_RATE_LIMITED;
+	}
+	if (allowed[1])
 		return ERR_OK;
-	c->limit = d;
-	c->retry_after_s = d.retry_after_s;
+	c->limit = d[1];
+	c->retry_after_s = d[1].retry_after_s;
 	c->err.limit = &c->limit;
 	return ctx_fail(c, ERR_RATE_LIMITED, "Meeting creation limit for this platform exceeded");
 }
@@ -466,25 +474,27 @@ meetings_transition(struct ctx *c, const char *id, enum meeting_action action, s
 enum err
 meetings_status(struct ctx *c, const char *id, bool refresh, struct meeting_status_view *out)
 {
-	enum { S_ATTENDANCE, S_ACTIVE, S__MAX };
+	struct db_val p[2];
 	struct db_rows rows;
-	struct db_val p;
 	enum err e;
 
 	memset(out, 0, sizeof(*out));
-	if ((e = meeting_load(c, c->app->db, id, false, &out->m)) != ERR_OK)
+	if (id == NULL || !ulid_valid(id))
+		return ERR_MEETING_NOT_FOUND;
+	p[0] = DB_STR(c->who.subject);
+	p[1] = DB_STR(id);
+	if ((e = db_exec(c->app->db, STMT_MEETING_STATUS, p, 2, c->arena, &rows, 1, NULL)) != ERR_OK)
 		return e;
+	if (rows.nrows != 1)
+		return ERR_MEETING_NOT_FOUND;
+	if (rows.ncols != MC__MAX + 2 || (e = meeting_from_row(&rows, 0, &out->m)) != ERR_OK ||
+	    parse_i64z(db_cell(&rows, 0, MC__MAX), 0, INT64_MAX, &out->attendance_count) != ERR_OK ||
+	    parse_i64z(db_cell(&rows, 0, MC__MAX + 1), 0, INT64_MAX, &out->active_participants) != ERR_OK)
+		return e != ERR_OK ? e : ERR_DB_SCHEMA;
+	if (out->m.my_role == ROLE_NONE)
+		return ERR_MEETING_NOT_FOUND;   /* a stranger learns nothing */
 	/* the platform's status, cached five minutes (refresh reads it now) */
-	if ((e = remote_refresh_status(c, &out->m, refresh)) != ERR_OK)
-		return e;
-	p = DB_STR(out->m.id);
-	if ((e = db_exec(c->app->db, STMT_PART_STATS, &p, 1, c->arena, &rows, 1, NULL)) != ERR_OK)
-		return e;
-	if (rows.nrows == 1 && rows.ncols == S__MAX &&
-	    (parse_i64z(db_cell(&rows, 0, S_ATTENDANCE), 0, INT64_MAX, &out->attendance_count) != ERR_OK ||
-	    parse_i64z(db_cell(&rows, 0, S_ACTIVE), 0, INT64_MAX, &out->active_participants) != ERR_OK))
-		return ERR_DB_SCHEMA;
-	return ERR_OK;
+	return remote_refresh_status(c, &out->m, refresh);
 }
 
 /* --- credentials ---------------------------------------------------------- */

@@ -150,6 +150,7 @@ struct join_tx {
 	struct join_request *j;
 	enum err unknown;
 	struct joined *out;
+	bool refused;           /* a wrong passcode, counted and committed */
 	char participant_id[ULID_LEN + 1];
 };
 
@@ -197,6 +198,38 @@ participant_event(struct ctx *c, struct db *db, const char *meeting_id, const ch
 	return e;
 }
 
+/* Whether the caller may join without being a member: proof checked here,
+ * in the join's own transaction, so a wrong passcode's failure and a right
+ * one's join are one durable commit each. ERR_OK with *refused set: commit
+ * the counted failure and answer t->unknown. */
+static enum err
+prove(struct join_tx *t, const struct meeting *m, bool *refused)
+{
+	struct ctx *c = t->c;
+	struct db_rows rows;
+	bool match = false;
+	enum err e;
+
+	*refused = false;
+	if (t->j->credentials_checked || (m != NULL && m->my_role != ROLE_NONE))
+		return ERR_OK;          /* members need none */
+	if (t->j->invitation_token != NULL) {
+		if ((e = find_invitation(c, t->j->invitation_token, &rows)) != ERR_OK)
+			return e;
+		if (m == NULL || rows.nrows != 1 || strcmp(db_cell(&rows, 0, 0), m->id) != 0)
+			return t->unknown;
+		return ERR_OK;
+	}
+	if (t->j->passcode != NULL) {
+		/* an unknown meeting counts on its own id, so the two look alike */
+		if ((e = check_passcode(c, m != NULL ? m->id : t->id, m, t->j->passcode, &match)) != ERR_OK)
+			return e;       /* TOO_MANY_ATTEMPTS: rolled back, nothing counted */
+		*refused = !match;
+		return ERR_OK;
+	}
+	return m == NULL || m->require_password ? t->unknown : ERR_OK;
+}
+
 static enum err
 join_in_tx(struct db *db, void *ctx)
 {
@@ -206,12 +239,21 @@ join_in_tx(struct db *db, void *ctx)
 	struct db_rows rows;
 	struct meeting m;
 	const char *role;
+	bool found, refused;
 	int64_t open;
 	enum err e;
 
-	if ((e = meeting_load_any(c, db, t->id, true, &m)) != ERR_OK)
-		return e == ERR_MEETING_NOT_FOUND ? t->unknown : e;
-	if (m.my_role == ROLE_NONE && m.require_password && !t->j->credentials_checked)
+	t->refused = false;
+	if ((e = meeting_load_any(c, db, t->id, true, &m)) != ERR_OK && e != ERR_MEETING_NOT_FOUND)
+		return e;
+	found = e == ERR_OK;
+	if ((e = prove(t, found ? &m : NULL, &refused)) != ERR_OK)
+		return e;
+	if (refused) {
+		t->refused = true;
+		return ERR_OK;          /* the failure is counted: commit it */
+	}
+	if (!found)
 		return t->unknown;
 	if ((e = meeting_allows(&m, MA_JOIN)) != ERR_OK)
 		return e;
@@ -250,37 +292,51 @@ join_in_tx(struct db *db, void *ctx)
 	return participant_event(c, db, m.id, "participant.joined", role, "joined_at", t->out->joined_at);
 }
 
+/* A member already in the meeting: the open session is the answer, read
+ * with the meeting in one statement and no transaction. *done says so. */
+static enum err
+repeat_join(struct ctx *c, const char *id, struct joined *out, bool *done)
+{
+	enum { S_ID = MC__MAX, S_ROLE, S_MUTED, S_VIDEO, S_JOINED, S__MAX };
+	struct db_val p[2] = { DB_STR(c->who.subject), DB_STR(id) };
+	struct db_rows rows;
+	struct meeting m;
+	enum err e;
+
+	*done = false;
+	if ((e = db_exec(c->app->db, STMT_MEETING_WITH_SESSION, p, 2, c->arena, &rows, 1, NULL)) != ERR_OK)
+		return e;
+	if (rows.nrows != 1 || rows.ncols != S__MAX || db_cell(&rows, 0, S_ID) == NULL)
+		return ERR_OK;
+	if ((e = meeting_from_row(&rows, 0, &m)) != ERR_OK)
+		return e;
+	if (m.my_role == ROLE_NONE || meeting_allows(&m, MA_JOIN) != ERR_OK)
+		return ERR_OK;          /* the transaction answers these */
+	out->participant_id = db_cell(&rows, 0, S_ID);
+	out->meeting_id = m.id;
+	out->role = db_cell(&rows, 0, S_ROLE);
+	out->is_muted = strcmp(db_cell(&rows, 0, S_MUTED), "1") == 0;
+	out->is_video_enabled = strcmp(db_cell(&rows, 0, S_VIDEO), "1") == 0;
+	out->joined_at = db_cell(&rows, 0, S_JOINED);
+	*done = true;
+	return ERR_OK;
+}
+
 enum err
 meetings_join(struct ctx *c, const char *id, struct join_request *j, enum err unknown,
     struct joined *out)
 {
 	struct join_tx t = { .c = c, .id = id, .j = j, .unknown = unknown, .out = out };
-	struct db_rows rows;
-	struct meeting m;
-	bool match = false;
+	bool done;
 	enum err e;
 
 	if (id == NULL || !ulid_valid(id))
 		return unknown;
-	if (!j->credentials_checked && (j->passcode != NULL || j->invitation_token != NULL)) {
-		e = meeting_load_any(c, c->app->db, id, false, &m);
-		if (e != ERR_OK && e != ERR_MEETING_NOT_FOUND)
-			return e;
-		if (e == ERR_OK && m.my_role != ROLE_NONE) {
-			j->credentials_checked = true;  /* members need none */
-		} else if (j->invitation_token != NULL) {
-			if ((e = find_invitation(c, j->invitation_token, &rows)) != ERR_OK)
-				return e;
-			match = rows.nrows == 1 && strcmp(db_cell(&rows, 0, 0), id) == 0;
-		} else {
-			if ((e = check_passcode(c, id, e == ERR_OK ? &m : NULL, j->passcode, &match)) != ERR_OK)
-				return e;
-		}
-		if (!j->credentials_checked && !match)
-			return unknown;
-		j->credentials_checked = true;
-	}
-	return db_tx(c->app->db, join_in_tx, &t);
+	if ((e = repeat_join(c, id, out, &done)) != ERR_OK || done)
+		return e;
+	if ((e = db_tx(c->app->db, join_in_tx, &t)) != ERR_OK)
+		return e;
+	return t.refused ? unknown : ERR_OK;
 }
 
 struct leave_tx {

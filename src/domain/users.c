@@ -8,6 +8,8 @@
  */
 #include <string.h>
 
+#include "config/config.h"
+#include "core/app.h"
 #include "store/db.h"
 #include "auth/identity.h"
 #include "core/parse.h"
@@ -69,6 +71,31 @@ users_get(struct db *db, struct arena *a, const char *id, struct user *out)
 	if (rows.ncols != UC__MAX)
 		return ERR_DB_SCHEMA;
 	from_row(&rows, 0, out);
+	return ERR_OK;
+}
+
+enum err
+users_me(struct ctx *c, struct user *out)
+{
+	const struct principal *w = &c->who;
+	enum err e;
+
+	if (!w->has_profile) {
+		e = users_get(c->app->db, c->arena, w->subject, out);
+		return e == ERR_USER_NOT_FOUND ? ERR_DB_UNAVAILABLE : e;   /* it was there a moment ago */
+	}
+	memset(out, 0, sizeof(*out));
+	out->id = w->subject;
+	out->kind = w->guest ? "guest" : "account";
+	out->email = w->email;
+	out->email_verified = w->email_verified;
+	out->display_name = w->display_name;
+	out->role = w->role;
+	out->time_zone = w->time_zone;
+	out->language = w->language;
+	out->guest_meeting_id = w->guest_meeting_id;
+	out->created_at = w->created_at;
+	out->local_account = w->local_account;
 	return ERR_OK;
 }
 

@@ -168,6 +168,11 @@ apply_limit(struct request *rq)
 
 	if (r == NULL || rq->ctx.app->db == NULL)
 		return ERR_OK;
+	if (rq->limit_taken) {
+		/* authentication took it, in the same round trip */
+		allowed = rq->limit_allowed;
+		goto decided;
+	}
 	if (rq->ctx.who.kind != PRINCIPAL_NONE) {
 		if ((size_t)snprintf(key, sizeof(key), "u:%s:%s", rq->ctx.who.subject, name) >= sizeof(key))
 			return ERR_TOO_LONG;
@@ -181,6 +186,7 @@ apply_limit(struct request *rq)
 	}
 	if ((e = limiter_take(rq->ctx.app->db, rq->ctx.arena, key, r, &rq->ctx.limit, &allowed)) != ERR_OK)
 		return e;
+decided:
 	if (!allowed) {
 		rq->ctx.retry_after_s = rq->ctx.limit.retry_after_s;
 		rq->ctx.err.limit = &rq->ctx.limit;
@@ -263,7 +269,10 @@ run(struct request *rq, struct response *rs)
 	rq->face = r->face;
 	if (r->auth == AUTH_USER || r->auth == AUTH_ADMIN || r->auth == AUTH_MEETING ||
 	    (r->auth == AUTH_OPTIONAL && rq->authorization != NULL && rq->authorization[0] != '\0')) {
-		if ((e = auth_authenticate(rq)) != ERR_OK)
+		const char *name = NULL;
+		const struct rate *rate = category_rate(cfg, r->limit, &name);
+
+		if ((e = auth_authenticate(rq, name, rate)) != ERR_OK)
 			return e;
 		if (rq->ctx.who.guest && (e = guest_scope(rq, r)) != ERR_OK)
 			return e;

@@ -488,7 +488,11 @@ db_tx(struct db *db, enum err (*fn)(struct db *db, void *ctx), void *ctx)
 			return e;
 		if (clock_mono_ms() - db->last_used_ms > IDLE_PING_MS && (e = db_ping(db)) != ERR_OK)
 			return e;
-		if (mysql_autocommit(db->conn, 0) != 0) {
+		/* autocommit stays on: START TRANSACTION opens an explicit one
+		 * that COMMIT or ROLLBACK ends, one round trip each (switching
+		 * autocommit off and on again would be a third); fixed text,
+		 * never input, so not a prepared statement */
+		if (mysql_real_query(db->conn, "START TRANSACTION", 17) != 0) {
 			e = classify(db, mysql_errno(db->conn), "begin", mysql_error(db->conn));
 			if (e == ERR_DB_UNAVAILABLE)
 				continue;       /* nothing was done yet */
@@ -507,7 +511,6 @@ db_tx(struct db *db, enum err (*fn)(struct db *db, void *ctx), void *ctx)
 				if (e == ERR_DB_UNAVAILABLE)
 					return e;       /* outcome unknown: never re-run */
 			} else {
-				mysql_autocommit(db->conn, 1);
 				db->in_tx = false;
 				db->last_used_ms = clock_mono_ms();
 				return ERR_OK;
@@ -515,7 +518,6 @@ db_tx(struct db *db, enum err (*fn)(struct db *db, void *ctx), void *ctx)
 		}
 		if (db->connected) {
 			mysql_rollback(db->conn);
-			mysql_autocommit(db->conn, 1);
 			db->in_tx = false;
 			db->conflict = false;
 			if (e != ERR_DB_RETRY)

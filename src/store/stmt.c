@@ -72,7 +72,9 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 		/* the one user lookup of an authenticated request: who, and whether
 		 * they may still act (disabled, signed out everywhere) */
 		"SELECT u.id, u.role, u.kind, u.guest_meeting_id, u.disabled_at IS NOT NULL, "
-		"u.tokens_valid_after FROM user_identities i JOIN users u ON u.id = i.user_id "
+		"u.tokens_valid_after, COALESCE(u.email, i.email), IF(u.email IS NULL, i.email_verified, 0), "
+		"u.display_name, u.time_zone, u.language, " ISO("u.created_at") ", u.password_hash IS NOT NULL "
+		"FROM user_identities i JOIN users u ON u.id = i.user_id "
 		"WHERE i.issuer = ? AND i.subject = ?", true },
 	[STMT_IDENTITY_NEW_USER] = {
 		"INSERT INTO users (id, kind, guest_meeting_id, display_name, role, created_at, updated_at) "
@@ -202,6 +204,20 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	[STMT_MEETING_GET_LOCKED] = {
 		"SELECT " MEETING_COLS " FROM meetings m LEFT JOIN meeting_members mm "
 		"ON mm.meeting_id = m.id AND mm.user_id = ? WHERE m.id = ? FOR UPDATE", false },
+	[STMT_MEETING_STATUS] = {
+		/* the meeting and its attendance in one read (status's one round trip) */
+		"SELECT " MEETING_COLS ", "
+		"(SELECT COUNT(DISTINCT p.user_id) FROM meeting_participants p WHERE p.meeting_id = m.id), "
+		"(SELECT COUNT(*) FROM meeting_participants p WHERE p.meeting_id = m.id AND p.active = 1) "
+		"FROM meetings m LEFT JOIN meeting_members mm "
+		"ON mm.meeting_id = m.id AND mm.user_id = ? WHERE m.id = ?", true },
+	[STMT_MEETING_WITH_SESSION] = {
+		/* the meeting and the caller's open session in one read (a repeat
+		 * join answers from it without a transaction) */
+		"SELECT " MEETING_COLS ", p.id, p.role, p.is_muted, p.is_video_enabled, " ISO("p.joined_at") " "
+		"FROM meetings m LEFT JOIN meeting_members mm ON mm.meeting_id = m.id AND mm.user_id = ? "
+		"LEFT JOIN meeting_participants p ON p.meeting_id = m.id AND p.user_id = mm.user_id "
+		"AND p.active = 1 WHERE m.id = ?", true },
 	[STMT_MEETING_LIST] = {
 		/* keyset: rows after (cursor time, cursor id), within [from, to) */
 		"SELECT " MEETING_COLS " FROM meeting_members mm JOIN meetings m ON m.id = mm.meeting_id "

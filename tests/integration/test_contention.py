@@ -328,20 +328,29 @@ def test_join_gives_up_after_three_retries(contention_stack, session):
 
 # --- a single statement outside a transaction ------------------------------------
 
-def test_rate_limiter_statement_survives_lock_wait_timeout(contention_stack, session):
-    """The limiter's one-statement write runs outside any transaction; a 1205
-    there is re-run the same way (the server rolled the statement back)."""
+def test_passcode_counter_statement_survives_lock_wait_timeout(contention_stack, session):
+    """A passcode attempt outside a transaction (a join by code) is one
+    statement on an InnoDB counter; a 1205 there is re-run the same way (the
+    server rolled the statement back). (The rate limiter itself is a MEMORY
+    table since schema 007: it takes no row locks to wait for.)"""
     s = contention_stack
+    assert sql_value(s, "SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'meetd' "
+                        "AND TABLE_NAME = 'rate_limits'") == "MEMORY"
     uid, token = new_user(s)
-    assert_success(create_meeting(s, token, "Limiter_first"), 201)   # makes its limiter row
+    m = assert_success(create_meeting(s, token, "Counter_room"), 201)
+    _, guest = new_user(s)
+    body = {"meeting_code": m["meeting_code"], "passcode": m["passcode"]}
+    # a first right guess makes the meeting's counter row (and gives it back)
+    assert_success(s.call("POST", "/api/v1/meetings/join", body, token=guest, timeout=60))
+    _, second = new_user(s)
     before_lines, before_total = len(events(s, "db_tx_retry")), retries_total(s)
-    session.run(f"BEGIN; SELECT k FROM rate_limits WHERE k LIKE 'u:{uid}:%' FOR UPDATE")
-    fut = in_background(create_meeting, s, token, "Limiter_second")
+    session.run(f"BEGIN; SELECT k FROM attempt_counters WHERE k = 'pc:m:{m['id']}' FOR UPDATE")
+    fut = in_background(s.call, "POST", "/api/v1/meetings/join", body, token=second, timeout=60)
     wait_for_meetd_to_wait(s)
     wait_for_retry_logged(s, before_lines)
     session.run("COMMIT")
     r = fut.result(60)
-    assert_success(r, 201)
+    assert_success(r)
     retries = assert_retried(s, r.headers["X-Request-Id"], before_total)
     assert all("statement" in x and x["errno"] == 1205 for x in retries)
-    assert len(sql_rows(s, f"SELECT id FROM meetings WHERE organizer_id = {q(uid)}")) == 2
+    assert sql_value(s, f"SELECT failures FROM attempt_counters WHERE k = 'pc:m:{m['id']}'") == "0"

@@ -135,8 +135,8 @@ api_me(struct request *rq, struct response *rs)
 	struct user u;
 	enum err e;
 
-	if ((e = users_get(rq->ctx.app->db, rq->ctx.arena, rq->ctx.who.subject, &u)) != ERR_OK)
-		return e == ERR_USER_NOT_FOUND ? ERR_DB_UNAVAILABLE : e;
+	if ((e = users_me(&rq->ctx, &u)) != ERR_OK)
+		return e;
 	return render_me(rq, rs, &u, "Current user");
 }
 
