@@ -89,5 +89,13 @@ enum err meeting_from_row(const struct db_rows *rows, size_t r, struct meeting *
 /* Writes the canonical meeting object. Hosts see passcode, invitation
  * token and URL, host key and dial-in password; others do not. */
 enum err meeting_write(struct ctx *c, struct jsonw *w, const struct meeting *m);
+/* The secrets a host sees, in clear. */
+struct meeting_secrets {
+	const char *passcode, *invitation_token, *host_key, *dial_in_password, *host_url;
+};
+/* meeting_write() with the secrets already in hand (a meeting just made:
+ * nothing to read back or open). */
+void meeting_write_with(struct ctx *c, struct jsonw *w, const struct meeting *m,
+    const struct meeting_secrets *s);
 
 #endif

@@ -123,7 +123,7 @@ meeting_from_row(const struct db_rows *rows, size_t r, struct meeting *m)
 	bool ok;
 
 	memset(m, 0, sizeof(*m));
-	if (rows->ncols < MC__MAX)        /* a read may add its own columns after */
+	if (rows->ncols != MC__MAX)
 		return ERR_DB_SCHEMA;
 	m->id = db_cell(rows, r, MC_ID);
 	m->event_id = db_cell(rows, r, MC_EVENT_ID);
@@ -200,16 +200,23 @@ meeting_load_any(struct ctx *c, struct db *db, const char *id, bool locked, stru
 enum err
 meeting_write(struct ctx *c, struct jsonw *w, const struct meeting *m)
 {
-	const char *passcode = NULL, *token = NULL, *host_key = NULL, *dial_pw = NULL, *host_url = NULL;
+	struct meeting_secrets s = { 0 };
 	enum err e;
 
 	if (meeting_is_host(m) &&
-	    ((e = cred_open(c, m->id, "passcode", &m->passcode_box, &passcode)) != ERR_OK ||
-	    (e = cred_open(c, m->id, "invite", &m->invite_box, &token)) != ERR_OK ||
-	    (e = cred_open(c, m->id, "host_key", &m->host_key_box, &host_key)) != ERR_OK ||
-	    (e = cred_open(c, m->id, "dial_in_password", &m->dial_in_password_box, &dial_pw)) != ERR_OK ||
-	    (e = cred_open(c, m->id, "host_url", &m->host_url_box, &host_url)) != ERR_OK))
+	    ((e = cred_open(c, m->id, "passcode", &m->passcode_box, &s.passcode)) != ERR_OK ||
+	    (e = cred_open(c, m->id, "invite", &m->invite_box, &s.invitation_token)) != ERR_OK ||
+	    (e = cred_open(c, m->id, "host_key", &m->host_key_box, &s.host_key)) != ERR_OK ||
+	    (e = cred_open(c, m->id, "dial_in_password", &m->dial_in_password_box, &s.dial_in_password)) != ERR_OK ||
+	    (e = cred_open(c, m->id, "host_url", &m->host_url_box, &s.host_url)) != ERR_OK))
 		return e;
+	meeting_write_with(c, w, m, &s);
+	return ERR_OK;
+}
+
+void
+meeting_write_with(struct ctx *c, struct jsonw *w, const struct meeting *m, const struct meeting_secrets *s)
+{
 	jw_obj_open(w);
 	jw_kstr(w, "id", m->id);
 	jw_kstr_or_null(w, "event_id", m->event_id);
@@ -238,19 +245,18 @@ meeting_write(struct ctx *c, struct jsonw *w, const struct meeting *m)
 	jw_kstr(w, "my_role", member_role_name(m->my_role));
 	jw_kstr_or_null(w, "dial_in_number", m->dial_in_number);
 	if (meeting_is_host(m)) {
-		jw_kstr_or_null(w, "passcode", passcode);
-		jw_kstr_or_null(w, "invitation_token", token);
-		if (token != NULL)
+		jw_kstr_or_null(w, "passcode", s->passcode);
+		jw_kstr_or_null(w, "invitation_token", s->invitation_token);
+		if (s->invitation_token != NULL)
 			jw_kstr(w, "invitation_url", arena_printf(c->arena, "%s/join/%s",
-			    c->app->cfg->public_url, token));
+			    c->app->cfg->public_url, s->invitation_token));
 		else
 			jw_knull(w, "invitation_url");
-		jw_kstr_or_null(w, "host_key", host_key);
-		jw_kstr_or_null(w, "dial_in_password", dial_pw);
-		jw_kstr_or_null(w, "host_url", host_url);
+		jw_kstr_or_null(w, "host_key", s->host_key);
+		jw_kstr_or_null(w, "dial_in_password", s->dial_in_password);
+		jw_kstr_or_null(w, "host_url", s->host_url);
 	}
 	jw_kstr_or_null(w, "platform_status", m->remote_status);
 	jw_kstr_or_null(w, "recording_url", m->recording_url);
 	jw_obj_close(w);
-	return ERR_OK;
 }

@@ -59,7 +59,54 @@ struct create_tx {
 	struct buf *out;
 	struct remote_target target;    /* platform, and whose account */
 	struct remote_meeting remote;   /* what the platform gave */
+	const char *passcode, *token;   /* in clear, for the organizer's answer */
 };
+
+/* The new meeting as its organizer sees it, from the values just written:
+ * nothing is read back or opened again. */
+static enum err
+created(struct create_tx *t, const char *url, const char *now_iso, const char *sched_iso)
+{
+	const struct new_meeting *nm = t->nm;
+	bool remote = t->target.provider->create != NULL;
+	struct meeting m;
+	struct meeting_secrets sec;
+	struct jsonw w;
+
+	memset(&m, 0, sizeof(m));
+	memset(&sec, 0, sizeof(sec));
+	m.id = t->id;
+	m.event_id = nm->event_id;
+	m.organizer_id = t->c->who.subject;
+	m.platform = nm->platform;
+	m.platform_meeting_id = remote ? t->remote.remote_id : NULL;
+	m.meeting_url = url;
+	m.code = t->code;
+	m.title = nm->title;
+	m.description = nm->description;
+	m.scheduled_for = sched_iso;
+	m.duration = nm->duration;
+	m.timezone = nm->timezone;
+	m.participant_limit = nm->participant_limit;
+	m.require_password = nm->require_password;
+	m.waiting_room = nm->waiting_room;
+	m.status = MS_SCHEDULED;
+	m.created_at = m.updated_at = now_iso;
+	m.my_role = ROLE_ORGANIZER;
+	m.dial_in_number = remote ? t->remote.dial_in_number : NULL;
+	m.remote_status = remote ? t->remote.status : NULL;
+	sec.passcode = t->passcode;
+	sec.invitation_token = t->token;
+	if (remote) {
+		sec.host_key = t->remote.host_key;
+		sec.dial_in_password = t->remote.dial_in_password;
+		sec.host_url = t->remote.host_url;
+	}
+	buf_reset(t->out);
+	jw_init(&w, t->out);
+	meeting_write_with(t->c, &w, &m, &sec);
+	return t->out->failed ? ERR_NOMEM : ERR_OK;
+}
 
 static enum err
 create_in_tx(struct db *db, void *arg)
@@ -69,7 +116,9 @@ create_in_tx(struct db *db, void *arg)
 	struct ctx *c = t->c;
 	const char *url = t->target.provider->create == NULL ?
 	    arena_printf(c->arena, "%s/room/%s", c->app->cfg->public_url, t->code) : t->remote.join_url;
-	struct db_val p[17];
+	int64_t now_ms = clock_wall_ms();
+	char now_db[CLOCK_DB_LEN], now_iso[CLOCK_ISO_LEN], sched_iso[CLOCK_ISO_LEN];
+	struct db_val p[19];
 	struct buf event;
 	struct jsonw w;
 	enum err e;
@@ -91,7 +140,13 @@ create_in_tx(struct db *db, void *arg)
 	p[14] = nm->participant_limit > 0 ? DB_I64(nm->participant_limit) : DB_NULL;
 	p[15] = DB_I64(nm->require_password);
 	p[16] = DB_I64(nm->waiting_room);
-	if ((e = db_exec(db, STMT_MEETING_INSERT, p, 17, c->arena, NULL, 0, NULL)) != ERR_OK)
+	/* one clock reading for the row and the answer */
+	clock_db_datetime(now_ms, now_db);
+	clock_iso8601(now_ms / 1000, now_iso);
+	clock_iso8601(nm->scheduled_ms / 1000, sched_iso);
+	p[17] = DB_STR(now_db);
+	p[18] = DB_STR(now_db);
+	if ((e = db_exec(db, STMT_MEETING_INSERT, p, 19, c->arena, NULL, 0, NULL)) != ERR_OK)
 		return e;
 	if (t->target.provider->create != NULL &&
 	    (e = remote_record(c, db, &t->target, t->id, &t->remote)) != ERR_OK)
@@ -111,7 +166,7 @@ create_in_tx(struct db *db, void *arg)
 	e = event.failed ? ERR_NOMEM :
 	    journal_record(c, db, t->id, "meeting.created", NULL, "meeting.created", buf_cstr(&event));
 	buf_free(&event);
-	if (e != ERR_OK || (e = canonical(c, db, t->id, t->out)) != ERR_OK)
+	if (e != ERR_OK || (e = created(t, url, now_iso, sched_iso)) != ERR_OK)
 		return e;
 	/* an Idempotency-Key keeps the answer with its effect */
 	return ctx_record_outcome(c, db, 201, buf_cstr(t->out));
@@ -165,6 +220,8 @@ meetings_create(struct ctx *c, const struct new_meeting *nm, char id[ULID_LEN + 
 		return e;
 	/* a platform's meeting carries the platform's passcode, or none */
 	room_passcode = pf->create == NULL ? passcode : t.remote.passcode;
+	t.passcode = room_passcode;
+	t.token = token;
 	if ((room_passcode != NULL &&
 	    (e = cred_seal(c, t.id, "passcode", room_passcode, t.passcode_box, &t.passcode_box_len)) != ERR_OK) ||
 	    (e = cred_seal(c, t.id, "invite", token, t.invite_box, &t.invite_box_len)) != ERR_OK) {
@@ -474,6 +531,9 @@ meetings_transition(struct ctx *c, const char *id, enum meeting_action action, s
 enum err
 meetings_status(struct ctx *c, const char *id, bool refresh, struct meeting_status_view *out)
 {
+	enum { S_ID, S_PLATFORM, S_REMOTE_ID, S_STATUS, S_STARTED, S_ENDED, S_ROLE, S_REMOTE_STATUS,
+	    S_REMOTE_AGE, S_ACCOUNT, S_START, S_DURATION, S_ATTENDANCE, S_ACTIVE, S__MAX };
+	struct meeting *m = &out->m;
 	struct db_val p[2];
 	struct db_rows rows;
 	enum err e;
@@ -487,14 +547,30 @@ meetings_status(struct ctx *c, const char *id, bool refresh, struct meeting_stat
 		return e;
 	if (rows.nrows != 1)
 		return ERR_MEETING_NOT_FOUND;
-	if (rows.ncols != MC__MAX + 2 || (e = meeting_from_row(&rows, 0, &out->m)) != ERR_OK ||
-	    parse_i64z(db_cell(&rows, 0, MC__MAX), 0, INT64_MAX, &out->attendance_count) != ERR_OK ||
-	    parse_i64z(db_cell(&rows, 0, MC__MAX + 1), 0, INT64_MAX, &out->active_participants) != ERR_OK)
-		return e != ERR_OK ? e : ERR_DB_SCHEMA;
-	if (out->m.my_role == ROLE_NONE)
+	if (rows.ncols != S__MAX)
+		return ERR_DB_SCHEMA;
+	m->my_role = member_role_parse(db_cell(&rows, 0, S_ROLE));
+	if (m->my_role == ROLE_NONE)
 		return ERR_MEETING_NOT_FOUND;   /* a stranger learns nothing */
+	m->id = db_cell(&rows, 0, S_ID);
+	m->platform = db_cell(&rows, 0, S_PLATFORM);
+	m->platform_meeting_id = db_cell(&rows, 0, S_REMOTE_ID);
+	m->status = meeting_status_parse(db_cell(&rows, 0, S_STATUS));
+	m->started_at = db_cell(&rows, 0, S_STARTED);
+	m->ended_at = db_cell(&rows, 0, S_ENDED);
+	m->remote_status = db_cell(&rows, 0, S_REMOTE_STATUS);
+	m->remote_account = db_cell(&rows, 0, S_ACCOUNT);
+	m->scheduled_for = db_cell(&rows, 0, S_START);
+	m->remote_age_s = -1;
+	if (m->status == MS__MAX || m->platform == NULL || m->scheduled_for == NULL ||
+	    (db_cell(&rows, 0, S_REMOTE_AGE) != NULL &&
+	    parse_i64z(db_cell(&rows, 0, S_REMOTE_AGE), INT64_MIN, INT64_MAX, &m->remote_age_s) != ERR_OK) ||
+	    parse_i64z(db_cell(&rows, 0, S_DURATION), 0, INT32_MAX, &m->duration) != ERR_OK ||
+	    parse_i64z(db_cell(&rows, 0, S_ATTENDANCE), 0, INT64_MAX, &out->attendance_count) != ERR_OK ||
+	    parse_i64z(db_cell(&rows, 0, S_ACTIVE), 0, INT64_MAX, &out->active_participants) != ERR_OK)
+		return ERR_DB_SCHEMA;
 	/* the platform's status, cached five minutes (refresh reads it now) */
-	return remote_refresh_status(c, &out->m, refresh);
+	return remote_refresh_status(c, m, refresh);
 }
 
 /* --- credentials ---------------------------------------------------------- */

@@ -297,7 +297,7 @@ join_in_tx(struct db *db, void *ctx)
 static enum err
 repeat_join(struct ctx *c, const char *id, struct joined *out, bool *done)
 {
-	enum { S_ID = MC__MAX, S_ROLE, S_MUTED, S_VIDEO, S_JOINED, S__MAX };
+	enum { S_STATUS, S_ID, S_ROLE, S_MUTED, S_VIDEO, S_JOINED, S__MAX };
 	struct db_val p[2] = { DB_STR(c->who.subject), DB_STR(id) };
 	struct db_rows rows;
 	struct meeting m;
@@ -306,14 +306,17 @@ repeat_join(struct ctx *c, const char *id, struct joined *out, bool *done)
 	*done = false;
 	if ((e = db_exec(c->app->db, STMT_MEETING_WITH_SESSION, p, 2, c->arena, &rows, 1, NULL)) != ERR_OK)
 		return e;
-	if (rows.nrows != 1 || rows.ncols != S__MAX || db_cell(&rows, 0, S_ID) == NULL)
-		return ERR_OK;
-	if ((e = meeting_from_row(&rows, 0, &m)) != ERR_OK)
-		return e;
-	if (m.my_role == ROLE_NONE || meeting_allows(&m, MA_JOIN) != ERR_OK)
-		return ERR_OK;          /* the transaction answers these */
+	if (rows.nrows != 1)
+		return ERR_OK;          /* not in it yet: the transaction joins */
+	if (rows.ncols != S__MAX)
+		return ERR_DB_SCHEMA;
+	memset(&m, 0, sizeof(m));
+	if ((m.status = meeting_status_parse(db_cell(&rows, 0, S_STATUS))) == MS__MAX)
+		return ERR_DB_SCHEMA;
+	if (meeting_allows(&m, MA_JOIN) != ERR_OK)
+		return ERR_OK;          /* the transaction answers it */
 	out->participant_id = db_cell(&rows, 0, S_ID);
-	out->meeting_id = m.id;
+	out->meeting_id = id;
 	out->role = db_cell(&rows, 0, S_ROLE);
 	out->is_muted = strcmp(db_cell(&rows, 0, S_MUTED), "1") == 0;
 	out->is_video_enabled = strcmp(db_cell(&rows, 0, S_VIDEO), "1") == 0;

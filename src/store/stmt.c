@@ -196,8 +196,7 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 		"INSERT INTO meetings (id, event_id, organizer_id, platform, meeting_url, code, passcode_box, "
 		"invite_hash, invite_box, title, description, scheduled_for, duration_minutes, timezone, "
 		"participant_limit, require_password, waiting_room, status, created_at, updated_at) "
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', "
-		"UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))", false },
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?)", false },
 	[STMT_MEETING_GET] = {
 		"SELECT " MEETING_COLS " FROM meetings m LEFT JOIN meeting_members mm "
 		"ON mm.meeting_id = m.id AND mm.user_id = ? WHERE m.id = ?", true },
@@ -205,18 +204,22 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 		"SELECT " MEETING_COLS " FROM meetings m LEFT JOIN meeting_members mm "
 		"ON mm.meeting_id = m.id AND mm.user_id = ? WHERE m.id = ? FOR UPDATE", false },
 	[STMT_MEETING_STATUS] = {
-		/* the meeting and its attendance in one read (status's one round trip) */
-		"SELECT " MEETING_COLS ", "
+		/* what a status read needs, and the attendance, in one narrow read
+		 * (status's one round trip besides authentication) */
+		"SELECT m.id, m.platform, m.platform_meeting_id, m.status, " ISO("m.started_at") ", "
+		ISO("m.ended_at") ", mm.role, m.remote_status, "
+		"TIMESTAMPDIFF(SECOND, m.remote_checked_at, UTC_TIMESTAMP(3)), m.remote_account, "
+		ISO("m.scheduled_for") ", m.duration_minutes, "
 		"(SELECT COUNT(DISTINCT p.user_id) FROM meeting_participants p WHERE p.meeting_id = m.id), "
 		"(SELECT COUNT(*) FROM meeting_participants p WHERE p.meeting_id = m.id AND p.active = 1) "
 		"FROM meetings m LEFT JOIN meeting_members mm "
 		"ON mm.meeting_id = m.id AND mm.user_id = ? WHERE m.id = ?", true },
 	[STMT_MEETING_WITH_SESSION] = {
-		/* the meeting and the caller's open session in one read (a repeat
-		 * join answers from it without a transaction) */
-		"SELECT " MEETING_COLS ", p.id, p.role, p.is_muted, p.is_video_enabled, " ISO("p.joined_at") " "
-		"FROM meetings m LEFT JOIN meeting_members mm ON mm.meeting_id = m.id AND mm.user_id = ? "
-		"LEFT JOIN meeting_participants p ON p.meeting_id = m.id AND p.user_id = mm.user_id "
+		/* a member's open session, with the meeting's state, in one read
+		 * (a repeat join answers from it without a transaction) */
+		"SELECT m.status, p.id, p.role, p.is_muted, p.is_video_enabled, " ISO("p.joined_at") " "
+		"FROM meetings m JOIN meeting_members mm ON mm.meeting_id = m.id AND mm.user_id = ? "
+		"JOIN meeting_participants p ON p.meeting_id = m.id AND p.user_id = mm.user_id "
 		"AND p.active = 1 WHERE m.id = ?", true },
 	[STMT_MEETING_LIST] = {
 		/* keyset: rows after (cursor time, cursor id), within [from, to) */
