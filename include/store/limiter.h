@@ -4,7 +4,7 @@
  * host:
  *   - limiter_take(): GCRA, a token bucket kept as one "theoretical arrival
  *     time" per key; `count` requests per `period`, bursts up to `count`;
- *   - attempts_take()/attempts_refund(): a fixed-window failure counter for
+ *   - attempts_take_pair()/attempts_refund(): a fixed-window failure counter for
  *     passcodes, locking the key until its window has passed.
  * Keys are built by the caller ("u:<user>:meeting"); they never hold secrets.
  * The buckets live in a MEMORY table (schema 007): a take never waits for a
@@ -43,12 +43,17 @@ enum err limiter_take(struct db *db, struct arena *a, const char *key, const str
 enum err limiter_take2(struct db *db, struct arena *a, const char *key1, const struct rate *r1,
     const char *key2, const struct rate *r2, struct limit_info d[2], bool allowed[2]);
 
-/* Reserves one failure on `key` (max failures per window_s). *allowed is
- * false while the key is locked; *retry_after_s then says for how long. */
-enum err attempts_take(struct db *db, struct arena *a, const char *key, int64_t max,
-    int64_t window_s, bool *allowed, int64_t *retry_after_s);
-/* Gives back the failure reserved by attempts_take() (the answer was right). */
+/* Reserves one failure on each of two keys (a meeting's and an address's
+ * counter; max failures per window_s) in one statement. allowed[i] is
+ * false while key i is locked; retry_after_s[i] then says for how long.
+ * Both are charged even when one refuses: the caller refunds. */
+enum err attempts_take_pair(struct db *db, struct arena *a, const char *key1, const char *key2,
+    int64_t max, int64_t window_s, bool allowed[2], int64_t retry_after_s[2]);
+/* Gives back one failure reserved by attempts_take_pair() (the answer was
+ * right, or the other key refused). */
 enum err attempts_refund(struct db *db, const char *key);
+/* Gives back both, in one statement. */
+enum err attempts_refund_pair(struct db *db, const char *key1, const char *key2);
 
 /* Deletes expired rows (a bounded batch); returns rows deleted or -1. */
 int64_t limiter_purge(struct db *db);

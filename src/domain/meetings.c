@@ -1,7 +1,10 @@
 /*
  * meetings.c — the meeting lifecycle: create, update, start, end, cancel,
- * status, credentials, members, audit and the caller's list. See
- * meetings.h for the contract every write keeps.
+ * status and the rotation of a meeting's passcode and invitation. Members
+ * are in members.c, lists in listings.c. See meetings.h for the contract
+ * every write keeps. (Over 600 lines because every use case here shares the
+ * create/update transaction helpers and the canonical rendering; split, each
+ * half would need them exported.)
  *
  * A write's transaction callback may run again from scratch (deadlock,
  * lock wait, lost connection before COMMIT: db_tx), so it only reads its

@@ -27,45 +27,51 @@
 #define EVENT_MAX (16 * 1024)
 #define PARTICIPANTS_MAX 1000
 
+static void
+attempt_keys(struct ctx *c, const char *meeting_key, char mk[LIMIT_KEY_MAX], char ak[LIMIT_KEY_MAX])
+{
+	snprintf(mk, LIMIT_KEY_MAX, "pc:m:%s", meeting_key);
+	snprintf(ak, LIMIT_KEY_MAX, "pc:a:%s", c->client_addr != NULL ? c->client_addr : "-");
+}
+
 /* Reserves one failure on the meeting's and the address's counters. */
 static enum err
 take_attempt(struct ctx *c, const char *meeting_key, bool *ok)
 {
 	const struct config *cfg = c->app->cfg;
 	char mk[LIMIT_KEY_MAX], ak[LIMIT_KEY_MAX];
-	int64_t retry_m = 0, retry_a = 0;
-	bool allowed_m, allowed_a;
+	int64_t retry[2] = { 0, 0 };
+	bool allowed[2];
 	enum err e;
 
-	snprintf(mk, sizeof(mk), "pc:m:%s", meeting_key);
-	snprintf(ak, sizeof(ak), "pc:a:%s", c->client_addr != NULL ? c->client_addr : "-");
-	if ((e = attempts_take(c->app->db, c->arena, mk, cfg->passcode_attempts, cfg->passcode_window,
-	    &allowed_m, &retry_m)) != ERR_OK)
+	attempt_keys(c, meeting_key, mk, ak);
+	if ((e = attempts_take_pair(c->app->db, c->arena, mk, ak, cfg->passcode_attempts, cfg->passcode_window,
+	    allowed, retry)) != ERR_OK)
 		return e;
-	if ((e = attempts_take(c->app->db, c->arena, ak, cfg->passcode_attempts, cfg->passcode_window,
-	    &allowed_a, &retry_a)) != ERR_OK)
-		return e;
-	*ok = allowed_m && allowed_a;
+	*ok = allowed[0] && allowed[1];
 	if (*ok)
 		return ERR_OK;
 	/* a refused attempt is no failure: give back what was reserved */
-	if (allowed_m)
+	if (allowed[0])
 		(void)attempts_refund(c->app->db, mk);
-	if (allowed_a)
+	if (allowed[1])
 		(void)attempts_refund(c->app->db, ak);
-	c->retry_after_s = retry_m > retry_a ? retry_m : retry_a;
+	/* until every refusing counter's window has passed */
+	c->retry_after_s = 0;
+	if (!allowed[0])
+		c->retry_after_s = retry[0];
+	if (!allowed[1] && retry[1] > c->retry_after_s)
+		c->retry_after_s = retry[1];
 	return ERR_TOO_MANY_ATTEMPTS;
 }
 
 static void
 refund_attempt(struct ctx *c, const char *meeting_key)
 {
-	char key[LIMIT_KEY_MAX];
+	char mk[LIMIT_KEY_MAX], ak[LIMIT_KEY_MAX];
 
-	snprintf(key, sizeof(key), "pc:m:%s", meeting_key);
-	(void)attempts_refund(c->app->db, key);
-	snprintf(key, sizeof(key), "pc:a:%s", c->client_addr != NULL ? c->client_addr : "-");
-	(void)attempts_refund(c->app->db, key);
+	attempt_keys(c, meeting_key, mk, ak);
+	(void)attempts_refund_pair(c->app->db, mk, ak);
 }
 
 /* Checks a passcode against meeting m (which may be NULL: unknown), with
@@ -152,6 +158,7 @@ struct join_tx {
 	struct joined *out;
 	bool refused;           /* a wrong passcode, counted and committed */
 	char participant_id[ULID_LEN + 1];
+	char joined_at[CLOCK_ISO_LEN];
 };
 
 static enum err
@@ -235,12 +242,13 @@ join_in_tx(struct db *db, void *ctx)
 {
 	struct join_tx *t = ctx;
 	struct ctx *c = t->c;
-	struct db_val p[8];
+	char now_db[CLOCK_DB_LEN];
+	struct db_val p[9];
 	struct db_rows rows;
 	struct meeting m;
 	const char *role;
 	bool found, refused;
-	int64_t open;
+	int64_t open, now_ms;
 	enum err e;
 
 	t->refused = false;
@@ -277,6 +285,10 @@ join_in_tx(struct db *db, void *ctx)
 	}
 	role = session_role(m.my_role);
 	ulid_new(t->participant_id);
+	/* one clock reading, written and answered: nothing is read back */
+	now_ms = clock_wall_ms();
+	clock_db_datetime(now_ms, now_db);
+	clock_iso8601_ms(now_ms, t->joined_at);
 	p[0] = DB_STR(t->participant_id);
 	p[1] = DB_STR(m.id);
 	p[2] = DB_STR(c->who.subject);
@@ -285,11 +297,16 @@ join_in_tx(struct db *db, void *ctx)
 	p[5] = DB_STR(t->j->device_type);
 	p[6] = DB_I64(t->j->join_muted);
 	p[7] = DB_I64(!t->j->join_without_video);
-	if ((e = db_exec(db, STMT_PART_INSERT, p, 8, c->arena, NULL, 0, NULL)) != ERR_OK)
+	p[8] = DB_STR(now_db);
+	if ((e = db_exec(db, STMT_PART_INSERT, p, 9, c->arena, NULL, 0, NULL)) != ERR_OK)
 		return e;
-	if ((e = open_session(c, db, m.id, t->out)) != ERR_OK)
-		return e;
-	return participant_event(c, db, m.id, "participant.joined", role, "joined_at", t->out->joined_at);
+	t->out->participant_id = t->participant_id;
+	t->out->meeting_id = t->id;
+	t->out->role = role;
+	t->out->is_muted = t->j->join_muted;
+	t->out->is_video_enabled = !t->j->join_without_video;
+	t->out->joined_at = t->joined_at;
+	return participant_event(c, db, m.id, "participant.joined", role, "joined_at", t->joined_at);
 }
 
 /* A member already in the meeting: the open session is the answer, read

@@ -155,28 +155,39 @@ limiter_take2(struct db *db, struct arena *a, const char *key1, const struct rat
 }
 
 enum err
-attempts_take(struct db *db, struct arena *a, const char *key, int64_t max, int64_t window_s,
-    bool *allowed, int64_t *retry_after_s)
+attempts_take_pair(struct db *db, struct arena *a, const char *key1, const char *key2, int64_t max,
+    int64_t window_s, bool allowed[2], int64_t retry_after_s[2])
 {
-	struct db_val p[3];
+	enum { A_KEY, A_ADMITTED, A_LEFT_MS, A__MAX };
+	struct db_val p[5];
 	struct db_rows rows;
+	int64_t ok, left;
+	size_t i;
 	enum err e;
 
-	p[0] = DB_STR(key);
+	p[0] = DB_STR(key1);
 	p[1] = DB_I64(window_s * 1000);
-	p[2] = DB_I64(max);
-	int64_t v[2];
+	p[2] = DB_STR(key2);
+	p[3] = DB_I64(window_s * 1000);
+	p[4] = DB_I64(max);
+	if ((e = db_exec(db, STMT_ATTEMPT_TAKE_PAIR, p, 5, a, &rows, 2, NULL)) != ERR_OK)
+		return e;
+	if (rows.nrows != 2 || rows.ncols != A__MAX)
+		return ERR_DB_SCHEMA;
+	/* RETURNING's rows need not follow VALUES' order: match them by key */
+	for (i = 0; i < 2; i++) {
+		const char *k = db_cell(&rows, i, A_KEY);
+		int which = k != NULL && strcmp(k, key1) == 0 ? 0 : 1;
 
-	e = db_exec(db, STMT_ATTEMPT_TAKE, p, 3, a, &rows, 1, NULL);
-	if (e == ERR_OK)
-		e = cells_i64(&rows, 2, v);
-	if (e == ERR_OK) {
-		*allowed = v[0] != 0;
-		*retry_after_s = ceil_div(v[1], 1000);
-		if (*retry_after_s < 1)
-			*retry_after_s = 1;
+		if (parse_i64z(db_cell(&rows, i, A_ADMITTED), 0, 1, &ok) != ERR_OK ||
+		    parse_i64z(db_cell(&rows, i, A_LEFT_MS), INT64_MIN, INT64_MAX, &left) != ERR_OK)
+			return ERR_DB_SCHEMA;
+		allowed[which] = ok != 0;
+		retry_after_s[which] = ceil_div(left, 1000);
+		if (retry_after_s[which] < 1)
+			retry_after_s[which] = 1;
 	}
-	return e;
+	return ERR_OK;
 }
 
 enum err
@@ -185,6 +196,14 @@ attempts_refund(struct db *db, const char *key)
 	struct db_val p = DB_STR(key);
 
 	return db_exec(db, STMT_ATTEMPT_REFUND, &p, 1, NULL, NULL, 0, NULL);
+}
+
+enum err
+attempts_refund_pair(struct db *db, const char *key1, const char *key2)
+{
+	struct db_val p[2] = { DB_STR(key1), DB_STR(key2) };
+
+	return db_exec(db, STMT_ATTEMPT_REFUND_PAIR, p, 2, NULL, NULL, 0, NULL);
 }
 
 int64_t

@@ -7,6 +7,15 @@
 
 #define ISO(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
 #define NOW_MS "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)"
+/* GCRA on a row of rate_limits whose VALUES carry (now + step, step,
+ * window); `allowed` is assigned first so the tat assignment sees the
+ * decision (assignments run left to right). */
+#define GCRA_UPDATE \
+	"ON DUPLICATE KEY UPDATE " \
+	"allowed = (GREATEST(tat, VALUE(tat) - VALUE(step_ms)) + VALUE(step_ms) " \
+	"  - (VALUE(tat) - VALUE(step_ms)) <= VALUE(window_ms)), " \
+	"tat = IF(allowed, GREATEST(tat, VALUE(tat) - VALUE(step_ms)) + VALUE(step_ms), tat), " \
+	"step_ms = VALUE(step_ms), window_ms = VALUE(window_ms) "
 /* The meeting projection, in the order of enum meeting_col (stmt.h). */
 #define MEETING_COLS \
 	"m.id, m.event_id, m.organizer_id, m.platform, m.platform_meeting_id, m.meeting_url, " \
@@ -110,23 +119,14 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	[STMT_USERS_DROP_GRANTS] = {
 		"DELETE FROM provider_tokens WHERE provider = 'zoom_user' AND account = ?", true },
 	[STMT_LIMIT_TAKE] = {
-		/* GCRA in one statement; `allowed` is assigned first so the tat
-		 * assignment sees the decision (assignments run left to right) */
+		/* GCRA in one statement */
 		"INSERT INTO rate_limits (k, tat, step_ms, window_ms, allowed) "
-		"VALUES (?, " NOW_MS " + ?, ?, ?, 1) ON DUPLICATE KEY UPDATE "
-		"allowed = (GREATEST(tat, VALUE(tat) - VALUE(step_ms)) + VALUE(step_ms) "
-		"  - (VALUE(tat) - VALUE(step_ms)) <= VALUE(window_ms)), "
-		"tat = IF(allowed, GREATEST(tat, VALUE(tat) - VALUE(step_ms)) + VALUE(step_ms), tat), "
-		"step_ms = VALUE(step_ms), window_ms = VALUE(window_ms) "
+		"VALUES (?, " NOW_MS " + ?, ?, ?, 1) " GCRA_UPDATE
 		"RETURNING allowed, tat, " NOW_MS, false },
 	[STMT_LIMIT_TAKE2] = {
 		/* two buckets, one statement (a create's category and platform) */
 		"INSERT INTO rate_limits (k, tat, step_ms, window_ms, allowed) "
-		"VALUES (?, " NOW_MS " + ?, ?, ?, 1), (?, " NOW_MS " + ?, ?, ?, 1) ON DUPLICATE KEY UPDATE "
-		"allowed = (GREATEST(tat, VALUE(tat) - VALUE(step_ms)) + VALUE(step_ms) "
-		"  - (VALUE(tat) - VALUE(step_ms)) <= VALUE(window_ms)), "
-		"tat = IF(allowed, GREATEST(tat, VALUE(tat) - VALUE(step_ms)) + VALUE(step_ms), tat), "
-		"step_ms = VALUE(step_ms), window_ms = VALUE(window_ms) "
+		"VALUES (?, " NOW_MS " + ?, ?, ?, 1), (?, " NOW_MS " + ?, ?, ?, 1) " GCRA_UPDATE
 		"RETURNING k, allowed, tat, " NOW_MS, false },
 	[STMT_IDENTITY_TAKE] = {
 		/* authenticate and limit in one round trip: the caller's bucket,
@@ -137,11 +137,7 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 		"SELECT CONCAT('u:', u.id, ':', ?), " NOW_MS " + ?, ?, ?, 1, u.id, u.role, u.kind, "
 		"u.guest_meeting_id, u.disabled_at IS NOT NULL, u.tokens_valid_after "
 		"FROM user_identities i JOIN users u ON u.id = i.user_id WHERE i.issuer = ? AND i.subject = ? "
-		"ON DUPLICATE KEY UPDATE "
-		"allowed = (GREATEST(tat, VALUE(tat) - VALUE(step_ms)) + VALUE(step_ms) "
-		"  - (VALUE(tat) - VALUE(step_ms)) <= VALUE(window_ms)), "
-		"tat = IF(allowed, GREATEST(tat, VALUE(tat) - VALUE(step_ms)) + VALUE(step_ms), tat), "
-		"step_ms = VALUE(step_ms), window_ms = VALUE(window_ms), "
+		GCRA_UPDATE ", "
 		"user_id = VALUE(user_id), role = VALUE(role), kind = VALUE(kind), "
 		"guest_meeting_id = VALUE(guest_meeting_id), disabled = VALUE(disabled), "
 		"tokens_valid_after = VALUE(tokens_valid_after) "
@@ -149,18 +145,21 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 		NOW_MS, false },
 	[STMT_LIMIT_PURGE] = {
 		"DELETE FROM rate_limits WHERE tat < " NOW_MS " - 1000 LIMIT 5000", true },
-	[STMT_ATTEMPT_TAKE] = {
-		/* a window that has passed starts again at this attempt */
+	[STMT_ATTEMPT_TAKE_PAIR] = {
+		/* the meeting's and the address's counters in one statement; a
+		 * window that has passed starts again at this attempt */
 		"INSERT INTO attempt_counters (k, window_start, window_ms, failures, admitted) "
-		"VALUES (?, " NOW_MS ", ?, 1, 1) ON DUPLICATE KEY UPDATE "
+		"VALUES (?, " NOW_MS ", ?, 1, 1), (?, " NOW_MS ", ?, 1, 1) ON DUPLICATE KEY UPDATE "
 		"admitted = (window_start + window_ms <= VALUE(window_start) OR failures < ?), "
 		"failures = IF(window_start + window_ms <= VALUE(window_start), 1, "
 		"  IF(admitted, failures + 1, failures)), "
 		"window_start = IF(window_start + window_ms <= VALUE(window_start), VALUE(window_start), window_start), "
 		"window_ms = VALUE(window_ms) "
-		"RETURNING admitted, window_start + window_ms - " NOW_MS, false },
+		"RETURNING k, admitted, window_start + window_ms - " NOW_MS, false },
 	[STMT_ATTEMPT_REFUND] = {
 		"UPDATE attempt_counters SET failures = failures - 1 WHERE k = ? AND failures > 0", false },
+	[STMT_ATTEMPT_REFUND_PAIR] = {
+		"UPDATE attempt_counters SET failures = failures - 1 WHERE k IN (?, ?) AND failures > 0", false },
 	[STMT_ATTEMPT_PURGE] = {
 		"DELETE FROM attempt_counters WHERE window_start + window_ms < " NOW_MS " LIMIT 5000", true },
 	[STMT_IDEM_CLAIM] = {
@@ -277,7 +276,7 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	[STMT_PART_INSERT] = {
 		"INSERT INTO meeting_participants (id, meeting_id, user_id, role, active, connection_id, "
 		"device_type, is_muted, is_video_enabled, joined_at) "
-		"VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, UTC_TIMESTAMP(3))", false },
+		"VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)", false },
 	[STMT_PART_COUNT_OPEN] = {
 		"SELECT COUNT(*) FROM meeting_participants WHERE meeting_id = ? AND active = 1", true },
 	[STMT_PART_LEAVE] = {

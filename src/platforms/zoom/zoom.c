@@ -310,7 +310,11 @@ numeric_id(const char *id)
 	return true;
 }
 
-/* Zoom's per-user daily quota of creates and updates, counted by meetd. */
+/* Zoom's per-user daily quota of creates and updates, counted by meetd.
+ * It is taken here, after the caller's own limits allowed the request,
+ * not in the create's combined limiter statement: a statement charges every
+ * bucket it names, so a caller already over their limit would drain the
+ * quota the server's Zoom user shares with everyone. */
 static enum err
 charge_daily(struct provider_ctx *pc)
 {
