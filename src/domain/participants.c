@@ -300,12 +300,14 @@ join_in_tx(struct db *db, void *ctx)
 	p[8] = DB_STR(now_db);
 	if ((e = db_exec(db, STMT_PART_INSERT, p, 9, c->arena, NULL, 0, NULL)) != ERR_OK)
 		return e;
-	t->out->participant_id = t->participant_id;
+	/* the answer outlives this call's frame: it lives in the arena */
+	if ((t->out->participant_id = arena_strdup(c->arena, t->participant_id)) == NULL ||
+	    (t->out->joined_at = arena_strdup(c->arena, t->joined_at)) == NULL)
+		return ERR_NOMEM;
 	t->out->meeting_id = t->id;
 	t->out->role = role;
 	t->out->is_muted = t->j->join_muted;
 	t->out->is_video_enabled = !t->j->join_without_video;
-	t->out->joined_at = t->joined_at;
 	return participant_event(c, db, m.id, "participant.joined", role, "joined_at", t->joined_at);
 }
 
