@@ -273,6 +273,23 @@ rsa_key(json_t *jwk)
 	return pk;
 }
 
+/* A P-256 coordinate into out[32]. RFC 7518 wants all 32 bytes, but some
+ * issuers (and PyJWT before 2.8) drop leading zero bytes, one key in 128:
+ * such a value is the same number, so it is padded back; OpenSSL then
+ * checks that the point is on the curve. */
+static bool
+ec_coordinate(json_t *jwk, const char *name, unsigned char out[32])
+{
+	unsigned char v[32];
+	size_t n = member_bytes(jwk, name, v, sizeof(v));
+
+	if (n == 0)
+		return false;
+	memset(out, 0, 32 - n);
+	memcpy(out + 32 - n, v, n);
+	return true;
+}
+
 static EVP_PKEY *
 ec_key(json_t *jwk)
 {
@@ -281,8 +298,8 @@ ec_key(json_t *jwk)
 	EVP_PKEY *pk = NULL;
 
 	pub[0] = 0x04;  /* uncompressed point: 04 || x || y */
-	if (!member_is(jwk, "crv", "P-256") || member_bytes(jwk, "x", pub + 1, 32) != 32 ||
-	    member_bytes(jwk, "y", pub + 33, 32) != 32 || (bld = OSSL_PARAM_BLD_new()) == NULL)
+	if (!member_is(jwk, "crv", "P-256") || !ec_coordinate(jwk, "x", pub + 1) ||
+	    !ec_coordinate(jwk, "y", pub + 33) || (bld = OSSL_PARAM_BLD_new()) == NULL)
 		return NULL;
 	if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) == 1 &&
 	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof(pub)) == 1)

@@ -48,6 +48,19 @@ def jwk(priv, kid=None):
     return d
 
 
+def short_x_jwk(kid):
+    """A P-256 key whose x starts with a zero byte, written as some issuers
+    (and PyJWT before 2.8) write it: without that byte (RFC 7518 wants 32)."""
+    while True:
+        priv = ec_key()
+        if priv.public_key().public_numbers().x < 1 << 248:
+            break
+    d = jwk(priv, kid)
+    x = priv.public_key().public_numbers().x
+    d["x"] = b64url(x.to_bytes((x.bit_length() + 7) // 8, "big"))
+    return priv, d
+
+
 def jwks(*keys):
     return json.dumps({"keys": list(keys)})
 
@@ -72,8 +85,9 @@ def write(path, text):
 
 def test_file_issuers(make_stack, tmp_path):
     ra, ea, da, eb = rsa_key(), ec_key(), ed_key(), ec_key()
+    es, es_jwk = short_x_jwk("es")
     fa, fb = str(tmp_path / "a.json"), str(tmp_path / "b.json")
-    write(fa, jwks(jwk(ra, "ra"), jwk(ea, "ea"), jwk(da, "da")))
+    write(fa, jwks(jwk(ra, "ra"), jwk(ea, "ea"), jwk(da, "da"), es_jwk))
     write(fb, jwks(jwk(eb)))                     # one key, no kid
     os.chmod(tmp_path, 0o755)
     s = make_stack(**{"idp.a__issuer": ISS_A, "idp.a__audience": AUD,
@@ -88,6 +102,7 @@ def test_file_issuers(make_stack, tmp_path):
         "typ application/at+jwt": mint(ea, "ES256", ISS_A, "ea", typ="application/at+jwt"),
         "B without kid (one key)": mint(eb, "ES256", ISS_B),
         "aud as an array": mint(ea, "ES256", ISS_A, "ea", aud=["other", AUD]),
+        "ES256, x without its leading zero byte": mint(es, "ES256", ISS_A, "es"),
     }
     for name, tok in good.items():
         r = s.call("GET", "/api/v1/me", token=tok)
