@@ -353,6 +353,27 @@ def test_first_write_after_server_reaped_connection(shared_db, make_stack):
         shared_db.sql(f"SET GLOBAL wait_timeout = {int(orig)}")
 
 
+def hang(pid):
+    """SIGSTOPs pid and returns once every one of its threads is stopped:
+    kill() only queues the stop, and on a busy machine a thread already
+    running can still answer a query before it reaches the stop."""
+    os.kill(pid, signal.SIGSTOP)
+
+    def all_stopped():
+        states = []
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                    states.append(f.read().rsplit(")", 1)[1].split()[0])
+            except FileNotFoundError:
+                pass                    # a thread that ended meanwhile
+        return all(x in ("T", "t") for x in states)
+    ok, _ = wait_until(all_stopped, 10, interval=0.005)
+    if not ok:
+        os.kill(pid, signal.SIGCONT)
+    assert ok, f"{pid} did not stop"
+
+
 def test_hung_database_fails_within_3s(make_db, make_stack):
     """T10 with a hung (not dead) server: MariaDB is SIGSTOPped, so sockets
     accept but nothing answers. Requests get 503 within 3 s (database
@@ -362,7 +383,7 @@ def test_hung_database_fails_within_3s(make_db, make_stack):
     s = make_stack(db=db, server__responders=2, database__io_timeout=2, database__connect_timeout=1)
     _, token = register(s)
     master = s.meetd.proc.pid
-    os.kill(db.proc.pid, signal.SIGSTOP)
+    hang(db.proc.pid)
     try:
         for _ in range(3):
             t0 = time.monotonic()
@@ -385,7 +406,7 @@ def test_request_timeout_kills_stuck_responder(make_db, make_stack):
     s = make_stack(db=db, server__responders=2, server__request_timeout=1, database__io_timeout=30)
     _, token = register(s)
     rid = "stuck-" + os.urandom(4).hex()
-    os.kill(db.proc.pid, signal.SIGSTOP)
+    hang(db.proc.pid)
     try:
         t0 = time.monotonic()
         r = s.call("GET", "/api/v1/me", token=token, headers={"X-Request-Id": rid}, timeout=20)
