@@ -6,6 +6,8 @@
 #ifndef MEETD_API_H
 #define MEETD_API_H
 
+#include <jansson.h>
+
 #include "http/request.h"
 #include "http/response.h"
 
@@ -58,6 +60,11 @@ enum err api_meeting_join_by_code(struct request *rq, struct response *rs);
 enum err api_meeting_leave(struct request *rq, struct response *rs);
 enum err api_meeting_participants(struct request *rq, struct response *rs);
 enum err api_invitation_get(struct request *rq, struct response *rs);
+/* face_outcome.c: a face's create answer (200) from the canonical outcome,
+ * written by write() from the meeting object; the first answer and a
+ * replay alike. */
+enum err face_render_outcome(struct response *rs, const char *outcome,
+    void (*write)(struct jsonw *w, json_t *meeting));
 /* face004.c: 004's /meetings/... */
 enum err face004_create(struct request *rq, struct response *rs);
 enum err face004_created(struct request *rq, struct response *rs, int status, const char *outcome);

@@ -32,22 +32,11 @@ static const struct create_dialect room_dialect = {
 	.waiting_room_default = false,
 };
 
-/* The rooms app's create answer, from the canonical outcome (the first
- * answer and an Idempotency-Key replay alike). FastAPI answers a POST with
- * 200 unless the route sets status_code; the rooms' create does not. */
-enum err
-face004_created(struct request *rq, struct response *rs, int status, const char *outcome)
+/* The rooms app's create answer. FastAPI answers a POST with 200 unless
+ * the route sets status_code; the rooms' create does not. */
+static void
+write_room_created(struct jsonw *w, json_t *m)
 {
-	json_t *m = json_loads(outcome, 0, NULL);
-	struct jsonw *w;
-
-	(void)rq;
-	(void)status;
-	if (!json_is_object(m)) {
-		json_decref(m);
-		return ERR_INTERNAL;
-	}
-	w = resp_json(rs, 200);
 	jw_obj_open(w);
 	jw_kstr(w, "meeting_id", json_string_value(json_object_get(m, "meeting_code")));
 	jw_kstr(w, "title", json_string_value(json_object_get(m, "title")));
@@ -55,8 +44,14 @@ face004_created(struct request *rq, struct response *rs, int status, const char 
 	jw_kstr(w, "invitation_token", json_string_value(json_object_get(m, "invitation_token")));
 	jw_kstr(w, "created_at", json_string_value(json_object_get(m, "created_at")));
 	jw_obj_close(w);
-	json_decref(m);
-	return ERR_OK;
+}
+
+enum err
+face004_created(struct request *rq, struct response *rs, int status, const char *outcome)
+{
+	(void)rq;
+	(void)status;
+	return face_render_outcome(rs, outcome, write_room_created);
 }
 
 /* POST /meetings/create {"title", optional description, scheduled_for,

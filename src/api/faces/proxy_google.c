@@ -40,23 +40,13 @@ meet_code(const char *url)
 	return end > slash + 1 ? slash + 1 : NULL;
 }
 
-/* The Wakeve answer {meetingUrl, meetingCode}, from the canonical outcome. */
-enum err
-proxy_google_created(struct request *rq, struct response *rs, int status, const char *outcome)
+/* The Wakeve answer {meetingUrl, meetingCode}. */
+static void
+write_meet_created(struct jsonw *w, json_t *m)
 {
-	json_t *m = json_loads(outcome, 0, NULL);
-	const char *url, *code;
-	struct jsonw *w;
+	const char *url = json_string_value(json_object_get(m, "meeting_url"));
+	const char *code = meet_code(url);
 
-	(void)rq;
-	(void)status;
-	if (!json_is_object(m)) {
-		json_decref(m);
-		return ERR_INTERNAL;
-	}
-	url = json_string_value(json_object_get(m, "meeting_url"));
-	code = meet_code(url);
-	w = resp_json(rs, 200);
 	jw_obj_open(w);
 	jw_kstr(w, "meetingUrl", url);
 	if (code != NULL) {
@@ -65,8 +55,14 @@ proxy_google_created(struct request *rq, struct response *rs, int status, const 
 	} else
 		jw_knull(w, "meetingCode");
 	jw_obj_close(w);
-	json_decref(m);
-	return ERR_OK;
+}
+
+enum err
+proxy_google_created(struct request *rq, struct response *rs, int status, const char *outcome)
+{
+	(void)rq;
+	(void)status;
+	return face_render_outcome(rs, outcome, write_meet_created);
 }
 
 enum err

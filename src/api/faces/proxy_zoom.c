@@ -28,33 +28,30 @@ static const struct create_dialect zoom_dialect = {
 	.waiting_room_default = true,
 };
 
-/* The Wakeve create answer, from the canonical outcome (the organizer's
- * view, which carries the host's secrets). */
-enum err
-proxy_zoom_created(struct request *rq, struct response *rs, int status, const char *outcome)
+/* The Wakeve create answer (the organizer's view, which carries the
+ * host's secrets). */
+static void
+write_zoom_created(struct jsonw *w, json_t *m)
 {
 	static const char *const map[][2] = {
 		{ "meetingId", "platform_meeting_id" }, { "joinUrl", "meeting_url" }, { "password", "passcode" },
 		{ "hostUrl", "host_url" }, { "hostKey", "host_key" }, { "dialInNumber", "dial_in_number" },
 		{ "dialInPassword", "dial_in_password" },
 	};
-	json_t *m = json_loads(outcome, 0, NULL);
-	struct jsonw *w;
 	size_t i;
 
-	(void)rq;
-	(void)status;
-	if (!json_is_object(m)) {
-		json_decref(m);
-		return ERR_INTERNAL;
-	}
-	w = resp_json(rs, 200);
 	jw_obj_open(w);
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		jw_kstr_or_null(w, map[i][0], json_string_value(json_object_get(m, map[i][1])));
 	jw_obj_close(w);
-	json_decref(m);
-	return ERR_OK;
+}
+
+enum err
+proxy_zoom_created(struct request *rq, struct response *rs, int status, const char *outcome)
+{
+	(void)rq;
+	(void)status;
+	return face_render_outcome(rs, outcome, write_zoom_created);
 }
 
 /* POST /api/meetings/proxy/zoom/create */

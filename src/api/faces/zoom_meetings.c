@@ -109,27 +109,22 @@ write_zoom_meeting(struct jsonw *w, json_t *m)
 #undef S
 }
 
-/* The integration's create answer NextResponse.json({ meeting }) (200),
- * from the canonical outcome. */
-enum err
-zoom_user_meeting_created(struct request *rq, struct response *rs, int status, const char *outcome)
+/* The integration's create answer NextResponse.json({ meeting }). */
+static void
+write_created(struct jsonw *w, json_t *m)
 {
-	json_t *m = json_loads(outcome, 0, NULL);
-	struct jsonw *w;
-
-	(void)rq;
-	(void)status;
-	if (!json_is_object(m)) {
-		json_decref(m);
-		return ERR_INTERNAL;
-	}
-	w = resp_json(rs, 200);
 	jw_obj_open(w);
 	jw_key(w, "meeting");
 	write_zoom_meeting(w, m);
 	jw_obj_close(w);
-	json_decref(m);
-	return ERR_OK;
+}
+
+enum err
+zoom_user_meeting_created(struct request *rq, struct response *rs, int status, const char *outcome)
+{
+	(void)rq;
+	(void)status;
+	return face_render_outcome(rs, outcome, write_created);
 }
 
 /* POST /api/zoom/meetings {topic, startTime, duration} */
