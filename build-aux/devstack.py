@@ -194,8 +194,12 @@ def start(port):
     url = f"http://127.0.0.1:{port}"
     # every link meetd returns (meeting_url, invitation_url, the Zoom OAuth
     # redirect) is built on public_url: it follows the port
+    # nchan's publisher and the loopback hop of its callbacks: the two ports
+    # after the public one (8081, 8082 by default)
+    publish_port, hooks_port = port + 1, port + 2
     m = stack.Meetd(os.path.join(VAR, "meetd"), db, server__max_requests=10000,
-                    server__public_url=url)
+                    server__public_url=url,
+                    realtime__publish_urls=f"http://127.0.0.1:{publish_port}")
     # both keys outlive restarts: tokens stay valid, stored passcodes stay readable
     m.jwt_key = keep_secret("jwt.key", m.jwt_key, os.path.join(m.root, "jwt.key"))
     m.data_key = keep_secret("data.key", m.data_key, os.path.join(m.root, "data.key"))
@@ -218,7 +222,8 @@ def start(port):
         os.chmod(d, 0o755)
         for name in files:
             os.chmod(os.path.join(d, name), 0o644)
-    n = stack.Nginx(os.path.join(VAR, "nginx"), m.socket, port=port, www=www)
+    n = stack.Nginx(os.path.join(VAR, "nginx"), m.socket, port=port, www=www,
+                    publish_port=publish_port, hooks_port=hooks_port)
     step("nginx", n.start, on_spawn=lambda p: record_pid("nginx", p.pid))
 
     def ready():
@@ -246,9 +251,12 @@ def up(port):
     if not os.access(stack.MEETD_BIN, os.X_OK):
         sys.exit(f"devstack: no meetd binary at {stack.MEETD_BIN} (build-aux/build.sh builds it)")
     down()
-    if not port_free(port):
-        sys.exit(f"devstack: port {port} on 127.0.0.1 is already in use "
-                 f"(stop what uses it, or pick another with MEETD_PORT=...)")
+    # the public port, then nchan's publisher and the hook hop after it
+    for p in (port, port + 1, port + 2):
+        if not port_free(p):
+            sys.exit(f"devstack: port {p} on 127.0.0.1 is already in use "
+                     f"(meetd needs {port}-{port + 2}; stop what uses it, "
+                     f"or pick another with MEETD_PORT=...)")
 
     # a TERM or HUP (a closed terminal) during the start unwinds it like an error
     def interrupted(sig, _frame):

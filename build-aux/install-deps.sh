@@ -3,11 +3,12 @@
 # Idempotent: does nothing when everything is already installed.
 set -eu
 # clang and libclang-rt-14-dev (libFuzzer's runtime): the fuzz targets of tests/fuzz.
+# python3-websockets: an independent WebSocket client for the real-time tests.
 PACKAGES="build-essential autoconf automake libtool pkg-config
   libfcgi-dev libjansson-dev libjwt-dev libmariadb-dev libcurl4-openssl-dev libssl-dev
   libcmocka-dev mariadb-server mariadb-client nginx-light libnginx-mod-nchan
   wrk python3 python3-pytest python3-yaml curl ca-certificates tzdata procps python3-jwt python3-cryptography
-  systemd util-linux clang libclang-rt-14-dev"
+  systemd util-linux clang libclang-rt-14-dev python3-websockets"
 
 # Node runs the OpenAPI validator of the test suite (tests/js, node >= 18.17).
 # Debian's nodejs and npm unless a node with npm is already there (NodeSource's

@@ -77,6 +77,15 @@ enum err proxy_zoom_created(struct request *rq, struct response *rs, int status,
 enum err proxy_zoom_cancel(struct request *rq, struct response *rs);
 enum err proxy_zoom_status(struct request *rq, struct response *rs);
 enum err zoom_webhook(struct request *rq, struct response *rs);
+/* realtime.c */
+enum err api_realtime_ticket(struct request *rq, struct response *rs);
+enum err api_realtime_subscribe(struct request *rq, struct response *rs);
+enum err api_meeting_events(struct request *rq, struct response *rs);
+enum err api_meeting_signal(struct request *rq, struct response *rs);
+/* hooks/nchan_hooks.c */
+enum err hook_rt_subscribed(struct request *rq, struct response *rs);
+enum err hook_rt_unsubscribed(struct request *rq, struct response *rs);
+enum err hook_rt_message(struct request *rq, struct response *rs);
 enum err livekit_webhook(struct request *rq, struct response *rs);
 enum err zoom_auth_start(struct request *rq, struct response *rs);
 enum err zoom_auth_callback(struct request *rq, struct response *rs);

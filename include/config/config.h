@@ -150,11 +150,19 @@ struct config {
 	char *webhook_secret_file;
 	int64_t webhook_tolerance;      /* seconds */
 
+	/* [realtime] nchan */
+	char *realtime_publish_urls;    /* nchan publisher bases, comma-separated; "" off */
+	int64_t realtime_ticket_ttl;    /* seconds */
+	int64_t realtime_presence_grace; /* seconds away before a participant has left */
+	int64_t realtime_resume_window; /* seconds events stay readable for resuming */
+	int64_t realtime_sweep_interval; /* seconds between presence sweeps */
+
 	/* [limits] */
 	struct rate limit_meeting;
 	struct rate limit_participant;
 	struct rate limit_chat;
 	struct rate limit_status;
+	struct rate limit_realtime;     /* messages and signals over the real-time channels */
 	struct rate limit_create_platform;
 	int64_t passcode_attempts;
 	int64_t passcode_window;        /* seconds */

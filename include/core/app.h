@@ -11,6 +11,7 @@
 struct config;
 struct db;
 struct http_client;
+struct nchan;
 struct idp_trust;
 struct scoreboard;
 struct secretbox;
@@ -21,6 +22,7 @@ struct app {
 	struct scoreboard *sb;          /* shared mapping; NULL in unit tests */
 	const struct secretbox *box;    /* data key for secrets at rest; NULL if none */
 	struct http_client *http;       /* outbound calls to platforms; owned */
+	struct nchan *nchan;            /* real-time publisher; owned */
 	struct idp_trust *trust;        /* token issuers and their keys, built on first use; owned */
 	int64_t next_purge_ms;          /* monotonic time of the next limiter purge */
 	int slot;

@@ -63,6 +63,10 @@ struct outcome_hook {
 	void *arg;
 };
 
+/* Outbox rows an operation wrote for real-time delivery: published once it
+ * has answered (domain/realtime.h); more than this are left to the worker. */
+#define CTX_MAX_EVENTS 8
+
 struct ctx {
 	struct app *app;                /* borrowed: db, config, keys, HTTP client */
 	struct arena *arena;            /* results of the operation live here */
@@ -73,6 +77,8 @@ struct ctx {
 	struct limit_info limit;        /* a limiter decision to report */
 	int64_t retry_after_s;          /* when refused for now: how long to wait */
 	struct outcome_hook outcome;
+	const char *events[CTX_MAX_EVENTS];     /* outbox ids, arena strings */
+	size_t nevents;
 };
 
 /* Sets the failure message (a literal or arena string, or NULL for the

@@ -65,6 +65,8 @@
 	X(INVALID_OAUTH_STATE,    400, "INVALID_OAUTH_STATE",    "The OAuth state is invalid or expired") \
 	X(INVALID_SIGNATURE,      401, "INVALID_SIGNATURE",      "The webhook signature is missing, invalid or stale") \
 	X(ACCOUNT_DISABLED,       403, "ACCOUNT_DISABLED",       "This account is disabled") \
+	X(INVALID_TICKET,         401, "INVALID_TICKET",         "The real-time ticket is invalid, expired or already used") \
+	X(REALTIME_UNAVAILABLE,   503, "REALTIME_UNAVAILABLE",   "The real-time service did not answer; try again shortly") \
 	X(GUESTS_NOT_ALLOWED,     403, "GUESTS_NOT_ALLOWED",     "This meeting does not admit guests; sign in to join") \
 	/* internal causes below: never leave the process as such, answer 500 */ \
 	X(NOMEM,                  500, "INTERNAL_ERROR",         "Out of memory") \

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/context.h"
 #include "core/error.h"
 #include "core/rand.h"
@@ -154,6 +155,11 @@ struct left {
 	int64_t duration_minutes;       /* how long the session lasted, rounded */
 };
 enum err meetings_leave(struct ctx *c, const char *id, struct left *out);
+/* Inside a transaction: ends the caller's open session in meeting_id and
+ * records participant.left (with `reason` unless NULL); left_at receives
+ * the time. ERR_PARTICIPANT_NOT_FOUND if there was none. */
+enum err participant_end_session(struct ctx *c, struct db *db, const char *meeting_id,
+    const char *reason, char left_at[CLOCK_ISO_LEN]);
 
 /* One participant session as the list shows it. */
 struct participant {

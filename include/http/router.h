@@ -31,6 +31,13 @@ enum auth_level {
 	 * a guest token again keeps the guest's identity); anonymous callers
 	 * are limited by address */
 	AUTH_OPTIONAL,
+	/* a subscription: a single-use ticket in the query (the use case
+	 * spends it), or a token as for AUTH_MEETING, sent as Authorization or
+	 * in the query as `token` (browsers cannot set headers there) */
+	AUTH_REALTIME,
+	/* nchan's callbacks through nginx's loopback hook server, which alone
+	 * sets the FastCGI parameter MEETD_HOOK; anyone else finds nothing */
+	AUTH_HOOK,
 	AUTH__MAX
 };
 
@@ -45,6 +52,7 @@ enum limit_category {
 	/* meeting management, taken by the create use case itself together
 	 * with the per-user-per-platform bucket, in one statement */
 	LIMIT_CREATE,
+	LIMIT_REALTIME,         /* WebSocket messages and signals */
 	LIMIT__MAX
 };
 
@@ -55,6 +63,7 @@ enum body_policy {
 	BODY_STD,       /* body_limit once the caller is known, the anonymous cap before */
 	BODY_SIGNED,    /* body_limit without a caller: the handler checks an HMAC over
 			 * the whole body before acting (platform webhooks) */
+	BODY_RAW,       /* body_limit, read as sent and not parsed (a WebSocket frame) */
 };
 
 /* Renders an outcome (canonical JSON) in the route's face: the answer of a

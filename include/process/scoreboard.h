@@ -44,6 +44,8 @@ struct sb_metrics {
 	uint64_t db_errors;
 	uint64_t db_tx_retries; /* transactions or statements re-run after 1213/1205 */
 	uint64_t limiter_full;  /* takes let through because the limiter's table was full */
+	uint64_t rt_published;  /* events nchan took from a responder, per node */
+	uint64_t rt_publish_failed; /* publishes a node refused or did not answer (the worker retries) */
 	uint64_t respawns;      /* responders started after the first generation */
 	uint64_t crashes;       /* died by a signal or a failure exit */
 	uint64_t timeouts;      /* killed past request_timeout */

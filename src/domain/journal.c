@@ -9,7 +9,7 @@
 #include "store/db.h"
 #include "core/jsonw.h"
 #include "domain/journal.h"
-#include "core/rand.h"
+#include "domain/realtime.h"
 
 enum err
 journal_record(struct ctx *c, struct db *db, const char *meeting_id,
@@ -17,7 +17,7 @@ journal_record(struct ctx *c, struct db *db, const char *meeting_id,
 {
 	const char *actor = c->who.subject != NULL ? c->who.subject : "";
 	struct db_val p[6];
-	char id[ULID_LEN + 1], ts[CLOCK_ISO_LEN];
+	char ts[CLOCK_ISO_LEN];
 	struct jsonw w;
 	struct buf payload;
 	enum err e;
@@ -51,12 +51,7 @@ journal_record(struct ctx *c, struct db *db, const char *meeting_id,
 		buf_free(&payload);
 		return ERR_NOMEM;
 	}
-	ulid_new(id);
-	p[0] = DB_STR(id);
-	p[1] = DB_STR(event_type);
-	p[2] = DB_STR(meeting_id);
-	p[3] = DB_STR(buf_cstr(&payload));
-	e = db_exec(db, STMT_OUTBOX_INSERT, p, 4, NULL, NULL, 0, NULL);
+	e = events_append(c, db, meeting_id, NULL, event_type, data, buf_cstr(&payload));
 	buf_free(&payload);
 	return e;
 }

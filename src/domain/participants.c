@@ -186,7 +186,7 @@ open_session(struct ctx *c, struct db *db, const char *meeting_id, struct joined
 /* Records a participant event: data built with the JSON writer. */
 static enum err
 participant_event(struct ctx *c, struct db *db, const char *meeting_id, const char *type,
-    const char *role, const char *at_key, const char *at)
+    const char *role, const char *at_key, const char *at, const char *reason)
 {
 	struct buf data;
 	struct jsonw w;
@@ -199,6 +199,8 @@ participant_event(struct ctx *c, struct db *db, const char *meeting_id, const ch
 	if (role != NULL)
 		jw_kstr(&w, "role", role);
 	jw_kstr(&w, at_key, at);
+	if (reason != NULL)
+		jw_kstr(&w, "reason", reason);
 	jw_obj_close(&w);
 	e = data.failed ? ERR_NOMEM : journal_record(c, db, meeting_id, type, NULL, type, buf_cstr(&data));
 	buf_free(&data);
@@ -308,7 +310,7 @@ join_in_tx(struct db *db, void *ctx)
 	t->out->role = role;
 	t->out->is_muted = t->j->join_muted;
 	t->out->is_video_enabled = !t->j->join_without_video;
-	return participant_event(c, db, m.id, "participant.joined", role, "joined_at", t->joined_at);
+	return participant_event(c, db, m.id, "participant.joined", role, "joined_at", t->joined_at, NULL);
 }
 
 /* A member already in the meeting: the open session is the answer, read
@@ -388,10 +390,23 @@ leave_in_tx(struct db *db, void *ctx)
 		return ERR_PARTICIPANT_NOT_FOUND;
 	if (parse_i64z(db_cell(&rows, 0, 5), 0, INT64_MAX, &t->seconds) != ERR_OK)
 		return ERR_DB_SCHEMA;
-	if ((e = db_exec(db, STMT_PART_LEAVE, p, 2, c->arena, NULL, 0, NULL)) != ERR_OK)
+	return participant_end_session(c, db, m.id, NULL, t->left_at);
+}
+
+enum err
+participant_end_session(struct ctx *c, struct db *db, const char *meeting_id, const char *reason,
+    char left_at[CLOCK_ISO_LEN])
+{
+	struct db_val p[2] = { DB_STR(meeting_id), DB_STR(c->who.subject) };
+	uint64_t n = 0;
+	enum err e;
+
+	if ((e = db_exec(db, STMT_PART_LEAVE, p, 2, c->arena, NULL, 0, &n)) != ERR_OK)
 		return e;
-	clock_iso8601((int64_t)time(NULL), t->left_at);
-	return participant_event(c, db, m.id, "participant.left", NULL, "left_at", t->left_at);
+	if (n == 0)
+		return ERR_PARTICIPANT_NOT_FOUND;
+	clock_iso8601((int64_t)time(NULL), left_at);
+	return participant_event(c, db, meeting_id, "participant.left", NULL, "left_at", left_at, reason);
 }
 
 enum err

@@ -152,6 +152,7 @@ category_rate(const struct config *cfg, enum limit_category c, const char **name
 	case LIMIT_PARTICIPANT: *name = "participant"; return &cfg->limit_participant;
 	case LIMIT_CHAT: *name = "chat"; return &cfg->limit_chat;
 	case LIMIT_STATUS: *name = "status"; return &cfg->limit_status;
+	case LIMIT_REALTIME: *name = "websocket"; return &cfg->limit_realtime;
 	default: return NULL;
 	}
 }
@@ -202,11 +203,40 @@ guest_scope(struct request *rq, const struct route *r)
 {
 	if (r->auth == AUTH_OPTIONAL)
 		return ERR_OK;
-	if (r->auth != AUTH_MEETING)
+	if (r->auth != AUTH_MEETING && r->auth != AUTH_REALTIME)
 		return request_fail(rq, ERR_FORBIDDEN, "A guest token opens its meeting's routes only");
 	if (rq->params[0] == NULL || rq->ctx.who.guest_meeting_id == NULL ||
 	    strcmp(rq->params[0], rq->ctx.who.guest_meeting_id) != 0)
 		return ERR_MEETING_NOT_FOUND;
+	return ERR_OK;
+}
+
+/* Set by nginx's hook server block only: no client can send a FastCGI
+ * parameter without the HTTP_ prefix. */
+static bool
+from_hook_server(struct request *rq)
+{
+	const char *v = request_header(rq, "MEETD_HOOK");
+
+	return v != NULL && strcmp(v, "1") == 0;
+}
+
+/* A subscription's credentials: a ticket is left to the use case; a token
+ * in the query is read as if sent as Authorization. */
+static enum err
+realtime_credentials(struct request *rq)
+{
+	const char *token;
+
+	if (request_query(rq, "ticket") != NULL) {
+		rq->authorization = NULL;       /* the ticket alone decides */
+		return ERR_OK;
+	}
+	if ((token = request_query(rq, "token")) != NULL)
+		rq->authorization = arena_printf(rq->ctx.arena, "Bearer %s", token);
+	if (rq->authorization == NULL || rq->authorization[0] == '\0')
+		return request_fail(rq, ERR_AUTH_REQUIRED,
+		    "Send a ticket (POST /api/v1/meetings/{id}/realtime-ticket) or a token");
 	return ERR_OK;
 }
 
@@ -271,7 +301,12 @@ run(struct request *rq, struct response *rs)
 	}
 	rq->route = r;
 	rq->face = r->face;
+	if (r->auth == AUTH_HOOK && !from_hook_server(rq))
+		return ERR_NOT_FOUND;
+	if (r->auth == AUTH_REALTIME && (e = realtime_credentials(rq)) != ERR_OK)
+		return e;
 	if (r->auth == AUTH_USER || r->auth == AUTH_ADMIN || r->auth == AUTH_MEETING ||
+	    (r->auth == AUTH_REALTIME && rq->authorization != NULL) ||
 	    (r->auth == AUTH_OPTIONAL && rq->authorization != NULL && rq->authorization[0] != '\0')) {
 		const char *name = NULL;
 		const struct rate *rate = category_rate(cfg, r->limit, &name);
@@ -285,11 +320,11 @@ run(struct request *rq, struct response *rs)
 	}
 	if ((e = apply_limit(rq, r->limit)) != ERR_OK)
 		return e;
-	e = read_body(rq, (size_t)(rq->ctx.who.kind != PRINCIPAL_NONE || r->body == BODY_SIGNED ?
+	e = read_body(rq, (size_t)(rq->ctx.who.kind != PRINCIPAL_NONE || r->body != BODY_STD ?
 	    cfg->body_limit : cfg->body_limit_anonymous));
 	if (e != ERR_OK)
 		return e;
-	if ((e = dispatch_parse_body(rq)) != ERR_OK)
+	if (r->body != BODY_RAW && (e = dispatch_parse_body(rq)) != ERR_OK)
 		return e;
 	if (r->outcome == NULL || rq->idempotency_key == NULL)
 		return r->handler(rq, rs);

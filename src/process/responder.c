@@ -24,6 +24,8 @@
 #include "http/dispatch.h"
 #include "http/fcgi.h"
 #include "outbound/http_client.h"
+#include "outbound/nchan.h"
+#include "domain/realtime.h"
 #include "auth/idp.h"
 #include "core/log.h"
 #include "core/rand.h"
@@ -178,6 +180,9 @@ serve_one(struct app *app, struct fcgi_conn *conn, struct arena *arena, struct r
 		    rs->status, us);
 	if (app->cfg->access_log)
 		access_log(&rq, log_path, rs, e, us);
+	/* the client has its answer: now the events its change caused */
+	if (rq.ctx.nevents > 0)
+		events_publish_written(&rq.ctx);
 	log_set_request_id(NULL);
 	request_release(&rq);
 	arena_reset(arena);
@@ -189,6 +194,8 @@ responder_main(const struct config *cfg, int listen_fd, struct scoreboard *sb,
     int slot, pid_t master_pid)
 {
 	struct app app = { .cfg = cfg, .sb = sb, .slot = slot };
+	struct nchan_counters rt_counters = { .published = sb != NULL ? &sb->m.rt_published : NULL,
+	    .failed = sb != NULL ? &sb->m.rt_publish_failed : NULL };
 	struct db_counters counters = { .errors = sb != NULL ? &sb->m.db_errors : NULL,
 	    .tx_retries = sb != NULL ? &sb->m.db_tx_retries : NULL,
 	    .limiter_full = sb != NULL ? &sb->m.limiter_full : NULL };
@@ -212,7 +219,8 @@ responder_main(const struct config *cfg, int listen_fd, struct scoreboard *sb,
 		_exit(0);       /* the master died before we could ask */
 
 	if ((conn = fcgi_conn_new(listen_fd)) == NULL || (arena = arena_new(ARENA_MAX)) == NULL ||
-	    (app.db = db_new(cfg, &counters)) == NULL || (app.http = http_client_new(cfg)) == NULL) {
+	    (app.db = db_new(cfg, &counters)) == NULL || (app.http = http_client_new(cfg)) == NULL ||
+	    (app.nchan = nchan_new(cfg, &rt_counters)) == NULL) {
 		log_msg(LOG_ERROR, "responder_init", "out of memory");
 		_exit(2);
 	}
@@ -254,6 +262,7 @@ responder_main(const struct config *cfg, int listen_fd, struct scoreboard *sb,
 	sb_set_state(sb, slot, SLOT_EMPTY);
 	db_free(app.db);
 	http_client_free(app.http);
+	nchan_free(app.nchan);
 	idp_trust_free(app.trust);
 	for (i = 0; i < SECRETBOX_MAX_KEYS; i++)
 		secretbox_wipe(&box[i]);

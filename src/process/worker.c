@@ -20,6 +20,8 @@
 #include "core/context.h"
 #include "store/db.h"
 #include "outbound/http_client.h"
+#include "outbound/nchan.h"
+#include "domain/realtime.h"
 #include "jobs/jobs.h"
 #include "jobs/jwks_fetch.h"
 #include "store/limiter.h"
@@ -63,11 +65,42 @@ idle(int64_t ms)
 		(void)nanosleep(&ts, NULL);      /* EINTR on a stop signal: fine */
 }
 
+/*
+ * Real time's background half: events no responder could publish, people
+ * away past the grace, and (less often) the sweep that finds connections
+ * nginx never reported closed. Each step logs and carries on: the next
+ * round starts where this one stopped.
+ */
+static void
+realtime_round(struct ctx *c, bool sweep)
+{
+	int64_t n;
+	enum err e;
+
+	if ((e = events_publish_due(c, &n)) != ERR_OK)
+		log_msg(LOG_WARN, "realtime", "publishing from the outbox: %s", err_name(e));
+	else if (n > 0)
+		log_msg(LOG_INFO, "realtime", "published %lld events from the outbox", (long long)n);
+	arena_reset(c->arena);
+	if ((e = presence_expire(c, &n)) != ERR_OK)
+		log_msg(LOG_WARN, "realtime", "presence grace: %s", err_name(e));
+	else if (n > 0)
+		log_msg(LOG_INFO, "realtime", "%lld participants left after the presence grace", (long long)n);
+	arena_reset(c->arena);
+	if (!sweep)
+		return;
+	if ((e = presence_sweep(c, &n)) != ERR_OK)
+		log_msg(LOG_WARN, "realtime", "presence sweep: %s", err_name(e));
+	else if (n > 0)
+		log_msg(LOG_INFO, "realtime", "presence sweep corrected %lld meetings", (long long)n);
+	arena_reset(c->arena);
+}
+
 /* Expired rows nobody will read again, in small batches. */
 static void
-purge(struct app *app)
+purge(struct app *app, struct ctx *c)
 {
-	if (limiter_purge(app->db) < 0 ||
+	if (events_purge(c) != ERR_OK || limiter_purge(app->db) < 0 ||
 	    db_exec(app->db, STMT_JOB_PURGE, NULL, 0, NULL, NULL, 0, NULL) != ERR_OK ||
 	    db_exec(app->db, STMT_WEBHOOK_DELIVERY_PURGE, NULL, 0, NULL, NULL, 0, NULL) != ERR_OK)
 		log_msg(LOG_WARN, "purge", "could not purge expired rows");
@@ -80,7 +113,7 @@ worker_run(const struct config *cfg, bool once)
 	struct secretbox box[SECRETBOX_MAX_KEYS];
 	struct ctx c;
 	struct arena *arena;
-	int64_t next_purge = 0, next_jwks[CONFIG_MAX_IDPS] = { 0 };
+	int64_t next_purge = 0, next_sweep = 0, next_jwks[CONFIG_MAX_IDPS] = { 0 };
 	bool ran;
 	size_t i;
 	enum err e;
@@ -90,7 +123,7 @@ worker_run(const struct config *cfg, bool once)
 	setup_signals();
 	memset(box, 0, sizeof(box));
 	if ((arena = arena_new(ARENA_MAX)) == NULL || (app.db = db_new(cfg, NULL)) == NULL ||
-	    (app.http = http_client_new(cfg)) == NULL) {
+	    (app.http = http_client_new(cfg)) == NULL || (app.nchan = nchan_new(cfg, NULL)) == NULL) {
 		log_msg(LOG_ERROR, "worker", "out of memory");
 		return 2;
 	}
@@ -101,16 +134,23 @@ worker_run(const struct config *cfg, bool once)
 		log_msg(LOG_WARN, "worker", "database not usable yet: %s", err_name(e));
 	log_msg(LOG_INFO, "worker", "started%s", once ? " (once)" : "");
 	while (!stop_requested) {
-		if (clock_mono_ms() >= next_purge) {
-			purge(&app);
-			next_purge = clock_mono_ms() + PURGE_EVERY_MS;
-		}
-		if (jwks_fetch_due(&app, next_jwks, false) > 0 && once)
-			status = 1;
+		bool sweep = clock_mono_ms() >= next_sweep;
+
 		/* the worker acts as the system: no user, no request */
 		memset(&c, 0, sizeof(c));
 		c.arena = arena;
 		c.app = &app;
+		c.who.kind = PRINCIPAL_SYSTEM;
+		if (clock_mono_ms() >= next_purge) {
+			purge(&app, &c);
+			arena_reset(arena);
+			next_purge = clock_mono_ms() + PURGE_EVERY_MS;
+		}
+		if (jwks_fetch_due(&app, next_jwks, false) > 0 && once)
+			status = 1;
+		realtime_round(&c, sweep);
+		if (sweep)
+			next_sweep = clock_mono_ms() + cfg->realtime_sweep_interval * 1000;
 		c.who.kind = PRINCIPAL_SYSTEM;
 		e = jobs_run_next(&c, &ran);
 		arena_reset(arena);
@@ -126,6 +166,7 @@ worker_run(const struct config *cfg, bool once)
 	log_msg(LOG_INFO, "worker", "stopped");
 	db_free(app.db);
 	http_client_free(app.http);
+	nchan_free(app.nchan);
 	for (i = 0; i < SECRETBOX_MAX_KEYS; i++)
 		secretbox_wipe(&box[i]);
 	arena_free(arena);

@@ -189,8 +189,9 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 		"SELECT id, action, actor_id, client_addr, request_id, details, " ISO("created_at") " "
 		"FROM audit_log WHERE meeting_id = ? AND id < ? ORDER BY id DESC LIMIT ?", true },
 	[STMT_OUTBOX_INSERT] = {
-		"INSERT INTO outbox_events (id, type, meeting_id, payload, created_at) "
-		"VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3))", false },
+		/* not a real-time event: nothing for nchan to take */
+		"INSERT INTO outbox_events (id, type, meeting_id, payload, created_at, realtime_at) "
+		"VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))", false },
 	[STMT_MEETING_INSERT] = {
 		"INSERT INTO meetings (id, event_id, organizer_id, platform, meeting_url, code, passcode_box, "
 		"invite_hash, invite_box, title, description, scheduled_for, duration_minutes, timezone, "
@@ -466,4 +467,64 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 		"ON DUPLICATE KEY UPDATE jwks = IF(url = VALUE(url), jwks, NULL), "
 		"fetched_at = IF(url = VALUE(url), fetched_at, NULL), url = VALUE(url), "
 		"failed_at = VALUE(failed_at), failures = failures + 1, last_error = VALUE(last_error)", false },
+	/* real time (schema 008). A channel's next number: the upsert leaves it
+	 * in LAST_INSERT_ID(), which the outbox insert that follows reads. */
+	[STMT_OUTBOX_INSERT_RT] = {
+		"INSERT INTO outbox_events (id, type, meeting_id, channel_user, channel_seq, payload, "
+		"rt_message, created_at) VALUES (?, ?, ?, ?, LAST_INSERT_ID(), ?, ?, UTC_TIMESTAMP(3))", false },
+	[STMT_RT_SEQ_NEXT] = {
+		"INSERT INTO realtime_channels (meeting_id, user_id, last_seq) VALUES (?, ?, LAST_INSERT_ID(1)) "
+		"ON DUPLICATE KEY UPDATE last_seq = LAST_INSERT_ID(last_seq + 1)", false },
+	[STMT_OUTBOX_RT_GET] = {
+		"SELECT seq, meeting_id, channel_user, channel_seq, rt_message FROM outbox_events "
+		"WHERE id = ? AND realtime_at IS NULL", true },
+	[STMT_OUTBOX_RT_DONE] = {
+		"UPDATE outbox_events SET realtime_at = UTC_TIMESTAMP(3) WHERE seq = ? AND realtime_at IS NULL", true },
+	[STMT_OUTBOX_RT_PENDING] = {
+		/* older than the responders' own attempt, in commit order */
+		"SELECT seq, meeting_id, channel_user, channel_seq, rt_message FROM outbox_events "
+		"WHERE realtime_at IS NULL AND created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND "
+		"ORDER BY seq LIMIT ?", true },
+	[STMT_OUTBOX_PURGE] = {
+		/* past the resume window and taken by every consumer */
+		"DELETE FROM outbox_events WHERE created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND "
+		"AND realtime_at IS NOT NULL ORDER BY created_at LIMIT 1000", true },
+	[STMT_RT_EVENTS_AFTER] = {
+		"SELECT channel_seq, rt_message FROM outbox_events WHERE meeting_id = ? AND channel_user = ? "
+		"AND channel_seq > ? ORDER BY channel_seq LIMIT ?", true },
+	[STMT_RT_LAST_SEQ] = {
+		"SELECT user_id, last_seq FROM realtime_channels WHERE meeting_id = ? AND user_id IN ('', ?)", true },
+	[STMT_RT_TICKET_INSERT] = {
+		"INSERT INTO realtime_tickets (ticket_hash, user_id, meeting_id, expires_at) "
+		"VALUES (?, ?, ?, UTC_TIMESTAMP(3) + INTERVAL ? SECOND)", false },
+	[STMT_RT_TICKET_TAKE] = {
+		/* spent by the one statement that reads it: a second use finds nothing */
+		"DELETE FROM realtime_tickets WHERE ticket_hash = ? "
+		"RETURNING user_id, meeting_id, expires_at > UTC_TIMESTAMP(3)", false },
+	[STMT_RT_TICKET_PURGE] = {
+		"DELETE FROM realtime_tickets WHERE expires_at < UTC_TIMESTAMP(3) - INTERVAL 1 MINUTE LIMIT 1000", true },
+	[STMT_RT_CONNECT] = {
+		"INSERT INTO realtime_channels (meeting_id, user_id, connections) VALUES (?, ?, 1), (?, '', 1) "
+		"ON DUPLICATE KEY UPDATE connections = connections + 1, away_since = NULL", false },
+	[STMT_RT_DISCONNECT] = {
+		/* assignments run left to right: away_since sees the new count */
+		"UPDATE realtime_channels SET connections = GREATEST(connections, 1) - 1, "
+		"away_since = IF(connections = 0 AND user_id <> '', UTC_TIMESTAMP(3), away_since) "
+		"WHERE meeting_id = ? AND user_id IN (?, '')", false },
+	[STMT_RT_AWAY_DUE] = {
+		"SELECT meeting_id, user_id FROM realtime_channels "
+		"WHERE away_since < UTC_TIMESTAMP(3) - INTERVAL ? SECOND ORDER BY away_since LIMIT ?", true },
+	[STMT_RT_AWAY_CLAIM] = {
+		"UPDATE realtime_channels SET away_since = NULL WHERE meeting_id = ? AND user_id = ? "
+		"AND connections = 0 AND away_since < UTC_TIMESTAMP(3) - INTERVAL ? SECOND", false },
+	[STMT_RT_LIVE_MEETINGS] = {
+		"SELECT meeting_id, connections FROM realtime_channels WHERE user_id = '' AND connections > 0 "
+		"AND meeting_id > ? ORDER BY meeting_id LIMIT ?", true },
+	[STMT_RT_LIVE_PARTICIPANTS] = {
+		"SELECT user_id, connections FROM realtime_channels WHERE meeting_id = ? AND user_id <> '' "
+		"AND connections > 0", true },
+	[STMT_RT_SET_CONNECTIONS] = {
+		"UPDATE realtime_channels SET connections = ?, "
+		"away_since = IF(connections = 0 AND user_id <> '', COALESCE(away_since, UTC_TIMESTAMP(3)), NULL) "
+		"WHERE meeting_id = ? AND user_id = ?", true },
 };

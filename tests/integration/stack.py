@@ -150,6 +150,8 @@ class Meetd:
                      "scrypt_log2n": "12"},
             "secrets": {"key_file": os.path.join(root, "data.key")},
             "log": {"level": "info", "access_log": "on"},
+            # no nchan unless a test's nginx has one (Stack sets it)
+            "realtime": {"publish_urls": ""},
         }
         for key, value in overrides.items():
             section, name = key.split("__", 1)
@@ -230,8 +232,12 @@ class Nginx:
     """nginx from nginx/dev.conf.in on 127.0.0.1:<free port>."""
 
     def __init__(self, root, upstream_socket, port=None, cors_origins=(), edits=(),
-                 snippet_edits=(), www=None):
+                 snippet_edits=(), www=None, publish_port=None, hooks_port=None):
         self.root = root
+        # nchan's publisher (meetd posts events there) and the loopback hop
+        # its callbacks take to meetd
+        self.publish_port = publish_port or free_port()
+        self.hooks_port = hooks_port or free_port()
         self.www = www or os.path.join(SRCDIR, "nginx", "www")
         os.makedirs(root, exist_ok=True)
         os.chmod(root, 0o755)
@@ -265,7 +271,8 @@ class Nginx:
         subs = {"@PREFIX@": self.root, "@LISTEN@": f"127.0.0.1:{self.port}",
                 "@SOCKET@": self.upstream_socket, "@SNIPPET@": snippet,
                 "@NGINX@": os.path.join(SRCDIR, "nginx"), "@CORS@": cors,
-                "@WWW@": self.www}
+                "@WWW@": self.www, "@HOOKS@": f"127.0.0.1:{self.hooks_port}",
+                "@PUBLISH@": f"127.0.0.1:{self.publish_port}"}
         for k, v in subs.items():
             text = text.replace(k, v)
         text = _edit(text, self.edits)
@@ -293,6 +300,10 @@ class Nginx:
     @property
     def url(self):
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def publish_url(self):
+        return f"http://127.0.0.1:{self.publish_port}"
 
 
 class Response:
@@ -333,8 +344,11 @@ class Stack:
         self.root = root
         self.own_db = db is None
         self.db = db or MariaDB(os.path.join(root, "mariadb"))
+        publish_port = free_port()
+        meetd_settings.setdefault("realtime__publish_urls", f"http://127.0.0.1:{publish_port}")
         self.meetd = Meetd(os.path.join(root, "meetd"), self.db, **meetd_settings)
-        self.nginx = Nginx(os.path.join(root, "nginx"), self.meetd.socket)
+        self.nginx = Nginx(os.path.join(root, "nginx"), self.meetd.socket,
+                           publish_port=publish_port)
 
     def start(self):
         if self.own_db:

@@ -209,7 +209,8 @@ def test_first_install_as_documented(install_root, make_db):
     assert os.path.realpath(site) == f"{stage}/etc/nginx/sites-available/meetd.conf"
     site_text = open(site).read()
     assert "include /etc/nginx/snippets/meetd-fastcgi.conf;" in site_text
-    for name in ("meetd-fastcgi.conf", "meetd-http.conf", "meetd-server.conf", "meetd-cors-origins.conf"):
+    for name in ("meetd-fastcgi.conf", "meetd-http.conf", "meetd-server.conf", "meetd-realtime.conf",
+                 "meetd-cors-origins.conf"):
         assert os.path.exists(f"{stage}/etc/nginx/snippets/{name}"), name
         assert f"/etc/nginx/snippets/{name}" in site_text, name
     listen = re.search(r"^ListenStream=(\S+)$",

@@ -92,6 +92,11 @@ api_metrics(struct request *rq, struct response *rs)
 	counter(b, "meetd_db_tx_retries_total",
 	    "Transactions and statements run again after a deadlock or lock wait timeout.",
 	    sb_read(&m->db_tx_retries));
+	counter(b, "meetd_realtime_published_total",
+	    "Events nchan nodes took from responders (one per node).", sb_read(&m->rt_published));
+	counter(b, "meetd_realtime_publish_failed_total",
+	    "Publishes to nchan that failed; the worker publishes them from the outbox.",
+	    sb_read(&m->rt_publish_failed));
 	counter(b, "meetd_limiter_full_total",
 	    "Rate-limit takes let through because the limiter's table was full (raise its MAX_ROWS).",
 	    sb_read(&m->limiter_full));
