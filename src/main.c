@@ -233,7 +233,7 @@ main(int argc, char **argv)
 		return cmd_keygen();
 	if (strcmp(cmd, "routes") == 0) {
 		static const char *const auth[AUTH__MAX] = { "none", "user", "admin", "signed", "meeting",
-		    "optional" };
+		    "optional", "realtime", "hook" };
 		size_t r;
 		for (r = 0; r < routes_count; r++)
 			printf("%s %s %s %s\n", request_method_name(routes[r].method), routes[r].pattern,

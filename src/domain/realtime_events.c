@@ -176,8 +176,9 @@ publish_row(struct ctx *c, const struct db_rows *rows, size_t r)
 	else
 		rt_user_channel(meeting_id, user, channel);
 	ended = strncmp(db_cell(rows, r, 4), "{\"type\":\"meeting_ended\"", 23) == 0;
-	if ((e = nchan_publish(c->app->nchan, channel, ended ? "meeting_ended" : NULL, msg,
-	    strlen(msg))) != ERR_OK)
+	/* no EventSource event name: a browser's onmessage gets every message,
+	 * whose type is in its data */
+	if ((e = nchan_publish(c->app->nchan, channel, NULL, msg, strlen(msg))) != ERR_OK)
 		return e;
 	/* the meeting is over: close every connection to it (each one also
 	 * listens on its own channels, which go with it) */
@@ -351,10 +352,10 @@ events_signal(struct ctx *c, const char *meeting_id, const struct signal *s)
 	struct jsonw w;
 	enum err e;
 
-	if (!nchan_enabled(c->app->nchan))
-		return ctx_fail(c, ERR_NOT_CONFIGURED, "Real time is not configured on this server");
 	if ((e = meeting_load(c, c->app->db, meeting_id, false, &m)) != ERR_OK)
 		return e;
+	if (!nchan_enabled(c->app->nchan))
+		return ctx_fail(c, ERR_NOT_CONFIGURED, "Real time is not configured on this server");
 	if (m.status == MS_ENDED || m.status == MS_CANCELLED)
 		return m.status == MS_ENDED ? ERR_MEETING_ENDED : ERR_MEETING_CANCELLED;
 	if (s->to_user != NULL)

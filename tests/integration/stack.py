@@ -232,8 +232,10 @@ class Nginx:
     """nginx from nginx/dev.conf.in on 127.0.0.1:<free port>."""
 
     def __init__(self, root, upstream_socket, port=None, cors_origins=(), edits=(),
-                 snippet_edits=(), www=None, publish_port=None, hooks_port=None):
+                 snippet_edits=(), www=None, publish_port=None, hooks_port=None, host="127.0.0.1"):
         self.root = root
+        # a loopback address of its own lets two nginx stand for two hosts
+        self.host = host
         # nchan's publisher (meetd posts events there) and the loopback hop
         # its callbacks take to meetd
         self.publish_port = publish_port or free_port()
@@ -268,11 +270,11 @@ class Nginx:
             snippet = os.path.join(self.root, "meetd-fastcgi.conf")
             with open(snippet, "w") as f:
                 f.write(stext)
-        subs = {"@PREFIX@": self.root, "@LISTEN@": f"127.0.0.1:{self.port}",
+        subs = {"@PREFIX@": self.root, "@LISTEN@": f"{self.host}:{self.port}",
                 "@SOCKET@": self.upstream_socket, "@SNIPPET@": snippet,
                 "@NGINX@": os.path.join(SRCDIR, "nginx"), "@CORS@": cors,
-                "@WWW@": self.www, "@HOOKS@": f"127.0.0.1:{self.hooks_port}",
-                "@PUBLISH@": f"127.0.0.1:{self.publish_port}"}
+                "@WWW@": self.www, "@HOOKS@": f"{self.host}:{self.hooks_port}",
+                "@PUBLISH@": f"{self.host}:{self.publish_port}"}
         for k, v in subs.items():
             text = text.replace(k, v)
         text = _edit(text, self.edits)
@@ -289,7 +291,7 @@ class Nginx:
 
         def up():
             exited(self.proc, f"nginx (see {self.root}/nginx-error.log)")
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+            with socket.create_connection((self.host, self.port), timeout=0.5):
                 return True
         wait_for(up, 10, "nginx")
 
@@ -299,11 +301,11 @@ class Nginx:
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def publish_url(self):
-        return f"http://127.0.0.1:{self.publish_port}"
+        return f"http://{self.host}:{self.publish_port}"
 
 
 class Response:

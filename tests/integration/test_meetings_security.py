@@ -49,6 +49,8 @@ EXPECTED_ID_ROUTES = {
     ("GET", "/api/v1/meetings/:id/participants"), ("POST", "/api/v1/meetings/:id/invitation-token"),
     ("POST", "/api/v1/meetings/:id/passcode"), ("PUT", "/api/v1/meetings/:id/members/:user_id"),
     ("DELETE", "/api/v1/meetings/:id/members/:user_id"), ("GET", "/api/v1/meetings/:id/audit"),
+    ("POST", "/api/v1/meetings/:id/realtime-ticket"), ("GET", "/api/v1/meetings/:id/events"),
+    ("POST", "/api/v1/meetings/:id/signals"),
 }
 
 # a body that is valid for the route, so only authorization can refuse it
@@ -56,6 +58,7 @@ VALID_BODY = {
     ("PATCH", "/api/v1/meetings/:id"): {"title": "taken over"},
     ("POST", "/api/v1/meetings/:id/join"): {"device_type": "web"},
     ("PUT", "/api/v1/meetings/:id/members/:user_id"): {"role": "co_host"},
+    ("POST", "/api/v1/meetings/:id/signals"): {"type": "typing"},
 }
 
 

@@ -83,18 +83,24 @@ api_meeting_events(struct request *rq, struct response *rs)
 	size_t i;
 	enum err e;
 
-	if (after_s == NULL)
-		request_field_error(rq, "after", "is required: the last sequence number seen (0 for none)");
-	else if (parse_i64z(after_s, 0, INT64_MAX, &after) != ERR_OK)
-		request_field_error(rq, "after", "must be an integer from 0");
-	if (own_s != NULL && parse_i64z(own_s, 0, INT64_MAX, &own_after) != ERR_OK)
-		request_field_error(rq, "own_after", "must be an integer from 0");
-	if (limit_s != NULL && parse_i64z(limit_s, 1, RT_PAGE_MAX, &limit) != ERR_OK)
-		request_field_error(rq, "limit", "must be an integer from 1 to 500");
-	if (rq->ctx.err.nfields > 0)
-		return ERR_VALIDATION_FAILED;
-	if ((e = events_after(&rq->ctx, rq->params[0], after, own_after, limit, &page)) != ERR_OK)
+	bool bad_after = after_s == NULL || parse_i64z(after_s, 0, INT64_MAX, &after) != ERR_OK;
+	bool bad_own = own_s != NULL && parse_i64z(own_s, 0, INT64_MAX, &own_after) != ERR_OK;
+	bool bad_limit = limit_s != NULL && parse_i64z(limit_s, 1, RT_PAGE_MAX, &limit) != ERR_OK;
+	bool bad = bad_after || bad_own || bad_limit;
+
+	/* who may read comes first (404), then the query's values */
+	if ((e = events_after(&rq->ctx, rq->params[0], bad ? 0 : after, bad ? -1 : own_after,
+	    bad ? 1 : limit, &page)) != ERR_OK)
 		return e;
+	if (bad_after)
+		request_field_error(rq, "after", after_s == NULL ?
+		    "is required: the last sequence number seen (0 for none)" : "must be an integer from 0");
+	if (bad_own)
+		request_field_error(rq, "own_after", "must be an integer from 0");
+	if (bad_limit)
+		request_field_error(rq, "limit", "must be an integer from 1 to 500");
+	if (bad)
+		return ERR_VALIDATION_FAILED;
 	w = resp_data(rs, 200, page.resync ? "Too far behind: reload the meeting's state" :
 	    "Events retrieved successfully");
 	jw_obj_open(w);
