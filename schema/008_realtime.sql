@@ -7,11 +7,13 @@
 -- The same row counts the channel's live connections, as nchan's subscribe
 -- and unsubscribe callbacks report them: a participant whose count falls
 -- to 0 is away from `away_since`, and leaves once the grace has passed.
+-- The count is signed: a connection that opens and closes at once may have
+-- its two callbacks arrive in either order, and the sum is right either way.
 CREATE TABLE realtime_channels (
     meeting_id   CHAR(26)    CHARACTER SET ascii NOT NULL,
     user_id      CHAR(26)    CHARACTER SET ascii NOT NULL DEFAULT '',
     last_seq     BIGINT UNSIGNED NOT NULL DEFAULT 0,
-    connections  INT UNSIGNED NOT NULL DEFAULT 0,
+    connections  INT          NOT NULL DEFAULT 0,
     away_since   DATETIME(3) NULL,
     PRIMARY KEY (meeting_id, user_id),
     KEY realtime_channels_away (away_since),

@@ -47,13 +47,14 @@ presence_connected(struct ctx *c, const char *meeting_id, const char *user_id)
 enum err
 presence_disconnected(struct ctx *c, const char *meeting_id, const char *user_id)
 {
-	struct db_val p[2];
+	struct db_val p[3];
 
 	if (!ulid_valid(meeting_id) || !ulid_valid(user_id))
 		return ERR_NOT_FOUND;
 	p[0] = DB_STR(meeting_id);
 	p[1] = DB_STR(user_id);
-	return db_exec(c->app->db, STMT_RT_DISCONNECT, p, 2, NULL, NULL, 0, NULL);
+	p[2] = DB_STR(meeting_id);
+	return db_exec(c->app->db, STMT_RT_DISCONNECT, p, 3, NULL, NULL, 0, NULL);
 }
 
 struct expire_tx {

@@ -504,19 +504,23 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	[STMT_RT_TICKET_PURGE] = {
 		"DELETE FROM realtime_tickets WHERE expires_at < UTC_TIMESTAMP(3) - INTERVAL 1 MINUTE LIMIT 1000", true },
 	[STMT_RT_CONNECT] = {
-		"INSERT INTO realtime_channels (meeting_id, user_id, connections) VALUES (?, ?, 1), (?, '', 1) "
-		"ON DUPLICATE KEY UPDATE connections = connections + 1, away_since = NULL", false },
-	[STMT_RT_DISCONNECT] = {
 		/* assignments run left to right: away_since sees the new count */
-		"UPDATE realtime_channels SET connections = GREATEST(connections, 1) - 1, "
-		"away_since = IF(connections = 0 AND user_id <> '', UTC_TIMESTAMP(3), away_since) "
-		"WHERE meeting_id = ? AND user_id IN (?, '')", false },
+		"INSERT INTO realtime_channels (meeting_id, user_id, connections) VALUES (?, ?, 1), (?, '', 1) "
+		"ON DUPLICATE KEY UPDATE connections = connections + 1, "
+		"away_since = IF(connections > 0, NULL, away_since)", false },
+	[STMT_RT_DISCONNECT] = {
+		/* an unsubscribe may overtake its own subscribe: it counts anyway */
+		"INSERT INTO realtime_channels (meeting_id, user_id, connections, away_since) "
+		"VALUES (?, ?, -1, UTC_TIMESTAMP(3)), (?, '', -1, NULL) "
+		"ON DUPLICATE KEY UPDATE connections = connections - 1, "
+		"away_since = IF(connections <= 0 AND user_id <> '', COALESCE(away_since, UTC_TIMESTAMP(3)), "
+		"away_since)", false },
 	[STMT_RT_AWAY_DUE] = {
 		"SELECT meeting_id, user_id FROM realtime_channels "
 		"WHERE away_since < UTC_TIMESTAMP(3) - INTERVAL ? SECOND ORDER BY away_since LIMIT ?", true },
 	[STMT_RT_AWAY_CLAIM] = {
 		"UPDATE realtime_channels SET away_since = NULL WHERE meeting_id = ? AND user_id = ? "
-		"AND connections = 0 AND away_since < UTC_TIMESTAMP(3) - INTERVAL ? SECOND", false },
+		"AND connections <= 0 AND away_since < UTC_TIMESTAMP(3) - INTERVAL ? SECOND", false },
 	[STMT_RT_LIVE_MEETINGS] = {
 		"SELECT meeting_id, connections FROM realtime_channels WHERE user_id = '' AND connections > 0 "
 		"AND meeting_id > ? ORDER BY meeting_id LIMIT ?", true },
@@ -525,6 +529,6 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 		"AND connections > 0", true },
 	[STMT_RT_SET_CONNECTIONS] = {
 		"UPDATE realtime_channels SET connections = ?, "
-		"away_since = IF(connections = 0 AND user_id <> '', COALESCE(away_since, UTC_TIMESTAMP(3)), NULL) "
+		"away_since = IF(connections <= 0 AND user_id <> '', COALESCE(away_since, UTC_TIMESTAMP(3)), NULL) "
 		"WHERE meeting_id = ? AND user_id = ?", true },
 };

@@ -532,7 +532,7 @@ def make_stack(root, args, db):
     s = stack.Stack(os.path.join(root, "stack"), db=db, server__responders=args.responders,
                     server__max_requests=0, log__access_log="on",
                     auth__scrypt_log2n=args.scrypt_log2n, **limits)
-    s.nginx = BenchNginx(os.path.join(s.root, "nginx"), s.meetd.socket)
+    s.nginx = BenchNginx(os.path.join(s.root, "nginx"), s.meetd.socket, publish_port=s.nginx.publish_port)
     return s
 
 
@@ -1262,6 +1262,21 @@ MariaDB's settings for experiments; `bench.py --help` lists the rest.
 `tests/bench/seed.py --socket PATH --meetings N` fills any meetd database
 the same way (it needs only the schema).
 """
+
+
+def replace_block(block, begin, end, heading):
+    """Puts a benchmark's block into docs/benchmarks.md between its markers
+    (`begin` ... `end`), or under a new `heading` at the end the first time."""
+    with open(DOCS) as f:
+        text = f.read()
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = head + block.rstrip("\n") + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + f"\n\n## {heading}\n\n" + block
+    with open(DOCS, "w") as f:
+        f.write(text)
+    log(f"wrote {DOCS}")
 
 
 def write_docs(block):

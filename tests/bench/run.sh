@@ -4,9 +4,12 @@
 #
 #     tests/bench/run.sh [--quick] [--duration S] [--responders N] [--write-docs] [--strict]
 #     tests/bench/run.sh --zoom [--duration S] [--write-docs] [--strict]
+#     tests/bench/run.sh --realtime [--events N] [--write-docs] [--strict]
 #
 # --zoom runs the platform proxy's benchmark instead (zoom_bench.py: a
-# create through the Zoom fake).
+# create through the Zoom fake); --realtime real time's (realtime_bench.py:
+# 1,000 idle subscribers, and one event's fan-out to 1,000 WebSockets
+# against nchan alone).
 #
 # Needs a built tree (MEETD_BUILDDIR, default the source tree, with
 # tests/bench/fcgi-hello, fcgi-insert and fcgi-select), wrk, nginx, mariadbd,
@@ -16,5 +19,9 @@ here=$(cd "$(dirname "$0")" && pwd) || exit 1
 if [ "${1:-}" = "--zoom" ]; then
 	shift
 	exec /usr/bin/python3 "$here/zoom_bench.py" "$@"
+fi
+if [ "${1:-}" = "--realtime" ]; then
+	shift
+	exec /usr/bin/python3 "$here/realtime_bench.py" "$@"
 fi
 exec /usr/bin/python3 "$here/bench.py" "$@"

@@ -152,20 +152,6 @@ def render(rows, overhead, over_native, tokens, creates, env):
     return "\n".join(lines) + "\n", ok_overhead and ok_tokens
 
 
-def write_docs(block):
-    path = bench.DOCS
-    with open(path) as f:
-        text = f.read()
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + block.rstrip("\n") + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n## Platform proxy: a create through the Zoom fake\n\n" + block
-    with open(path, "w") as f:
-        f.write(text)
-    log(f"wrote {path}")
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--duration", type=int, default=10)
@@ -190,7 +176,8 @@ def main(argv=None):
                     zoom__client_id=CLIENT_ID, zoom__client_secret_file=secret_file,
                     zoom__oauth_url=fake.url, zoom__api_url=fake.url + "/v2",
                     zoom__daily_limit="100000000/24h", **limits)
-    s.nginx = bench.BenchNginx(os.path.join(s.root, "nginx"), s.meetd.socket)
+    s.nginx = bench.BenchNginx(os.path.join(s.root, "nginx"), s.meetd.socket,
+                               publish_port=s.nginx.publish_port)
     keep = args.keep
     try:
         log("starting MariaDB, meetd and nginx")
@@ -226,7 +213,7 @@ def main(argv=None):
     block, ok = render(rows, overhead, over_native, t2 - t1, c2 - c1, env)
     print(block, end="")
     if args.write_docs:
-        write_docs(block)
+        bench.replace_block(block, BEGIN, END, "Platform proxy: a create through the Zoom fake")
     return 1 if args.strict and not ok else 0
 
 

@@ -95,7 +95,10 @@ class WsClient(Listener):
         await self.ws.send(obj if isinstance(obj, str) else json.dumps(obj))
 
     async def close(self):
-        await self.ws.close()
+        try:
+            await self.ws.close()
+        except websockets.ConnectionClosed:
+            pass        # the server went first (a test that killed nginx)
         try:
             await asyncio.wait_for(self.task, WAIT)
         except asyncio.TimeoutError:

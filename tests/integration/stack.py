@@ -31,6 +31,28 @@ def free_port():
         return s.getsockname()[1]
 
 
+def free_port_block(count):
+    """A port P with P .. P+count-1 all free (run-local's public port, then
+    nchan's publisher and hook servers)."""
+    for _ in range(200):
+        base = free_port()
+        if base + count > 65535:
+            continue
+        try:
+            socks = []
+            for p in range(base, base + count):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", p))
+            return base
+        except OSError:
+            pass
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no block of free ports")
+
+
 def wait_for(pred, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -5,6 +5,8 @@ membership: T31 for channels); order and resume from the outbox; events
 published late when nchan was down (T19)."""
 
 import asyncio
+import json
+import os
 import signal
 import socket
 import time
@@ -358,3 +360,187 @@ def test_resume_across_a_publisher_outage_has_every_event_once_in_order(rt):
     finally:
         worker.stop()
         set_publisher(rt, None)
+
+
+# --- 5. presence ----------------------------------------------------------------
+
+def channel_row(stack, mid, uid):
+    rows = sql_rows(stack, f"SELECT connections, away_since IS NOT NULL FROM realtime_channels "
+                           f"WHERE meeting_id = {q(mid)} AND user_id = {q(uid)}")
+    return tuple(int(x) for x in rows[0]) if rows else None
+
+
+def open_session(stack, mid, uid):
+    return sql_value(stack, f"SELECT COUNT(*) FROM meeting_participants WHERE meeting_id = {q(mid)} "
+                            f"AND user_id = {q(uid)} AND active = 1") == "1"
+
+
+def test_a_participant_away_past_the_grace_leaves_and_frees_the_seat(rt):
+    ((alice, ta), (bob, tb)), m = members(rt, 2)
+    mid = m["id"]
+    worker = Worker(rt).start()
+    try:
+        async def scenario():
+            a = await ws_with_ticket(rt, ta, mid)
+            b = await ws_with_ticket(rt, tb, mid)
+            join(rt, tb, mid)
+            got, _ = wait_until(lambda: channel_row(rt, mid, bob["id"]) == (1, 0), WAIT)
+            assert got, channel_row(rt, mid, bob["id"])
+            await b.close()
+            # away at once, still in the meeting during the grace (2 s here)
+            away, _ = wait_until(lambda: channel_row(rt, mid, bob["id"]) == (0, 1), WAIT)
+            assert away
+            assert open_session(rt, mid, bob["id"])
+            # past the grace the worker makes Bob leave, and everyone hears it
+            ev = await a.wait_for(lambda e: e["type"] == "leave" and e["user_id"] == bob["id"], 30)
+            assert ev["data"]["reason"] == "disconnected"
+            assert not open_session(rt, mid, bob["id"])
+            await a.close()
+        run(scenario())
+    finally:
+        worker.stop()
+
+
+def test_a_reconnect_within_the_grace_keeps_the_seat(rt):
+    ((alice, ta), (bob, tb)), m = members(rt, 2)
+    mid = m["id"]
+    worker = Worker(rt).start()
+    try:
+        async def scenario():
+            b = await ws_with_ticket(rt, tb, mid)
+            join(rt, tb, mid)
+            # a second tab: two connections, one seat
+            b2 = await ws_with_ticket(rt, tb, mid)
+            got, _ = wait_until(lambda: channel_row(rt, mid, bob["id"]) == (2, 0), WAIT)
+            assert got, channel_row(rt, mid, bob["id"])
+            await b.close()
+            got, _ = wait_until(lambda: channel_row(rt, mid, bob["id"]) == (1, 0), WAIT)
+            assert got, channel_row(rt, mid, bob["id"])
+            await b2.close()
+            await asyncio.sleep(0.5)
+            b3 = await ws_with_ticket(rt, tb, mid)      # back within the 2 s
+            got, _ = wait_until(lambda: channel_row(rt, mid, bob["id"]) == (1, 0), WAIT)
+            assert got
+            await asyncio.sleep(4)                      # twice the grace
+            assert open_session(rt, mid, bob["id"])
+            assert sql_value(rt, f"SELECT COUNT(*) FROM meeting_participants WHERE meeting_id = {q(mid)} "
+                                 f"AND user_id = {q(bob['id'])}") == "1"
+            await b3.close()
+        run(scenario())
+    finally:
+        worker.stop()
+
+
+def test_the_sweep_finds_connections_a_crashed_nginx_never_reported(rt):
+    ((alice, ta), (bob, tb)), m = members(rt, 2)
+    mid = m["id"]
+    worker = Worker(rt).start()
+    try:
+        async def connect():
+            b = await ws_with_ticket(rt, tb, mid)
+            join(rt, tb, mid)
+            got, _ = wait_until(lambda: channel_row(rt, mid, bob["id"]) == (1, 0), WAIT)
+            assert got
+            return b
+        loop = asyncio.new_event_loop()
+        b = loop.run_until_complete(connect())
+        # nginx dies at once: no unsubscribe is ever sent
+        pids = _children(rt.nginx.proc.pid)
+        rt.nginx.proc.send_signal(signal.SIGKILL)
+        for p in pids:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        rt.nginx.proc.wait()
+        assert channel_row(rt, mid, bob["id"]) == (1, 0)
+        rt.nginx.start()
+        # the sweep (every second here) asks the new nginx, finds nobody, and the
+        # grace runs out: Bob has left
+        gone, _ = wait_until(lambda: not open_session(rt, mid, bob["id"]), 30)
+        assert gone, channel_row(rt, mid, bob["id"])
+        assert channel_row(rt, mid, bob["id"])[0] == 0
+        loop.run_until_complete(b.close())
+        loop.close()
+    finally:
+        worker.stop()
+
+
+# --- 6. messages sent on the WebSocket -------------------------------------------
+
+def test_messages_on_the_websocket(rt):
+    ((alice, ta), (bob, tb)), m = members(rt, 2)
+    mid = m["id"]
+
+    async def scenario():
+        a = await ws_with_ticket(rt, ta, mid)
+        b = await ws_with_ticket(rt, tb, mid)
+        await a.send({"type": "ping", "meeting_id": mid, "user_id": alice["id"], "data": {},
+                      "timestamp": "2024-01-15T10:30:00Z"})
+        pong = await a.wait_for(lambda e: e["type"] == "pong")
+        assert pong["user_id"] == alice["id"] and pong["meeting_id"] == mid
+        # a reply goes to the sending connection alone
+        await asyncio.sleep(0.3)
+        assert not b.of_type("pong")
+        # chat and hand raises are not served over the WebSocket (yet): the reply says where
+        await a.send({"type": "chat", "data": {"content": "Hello everyone!", "message_type": "text"}})
+        err = await a.wait_for(lambda e: e["type"] == "error")
+        assert err["data"]["code"] == "NOT_SUPPORTED" and err["data"]["use"].startswith("POST /api/v1/")
+        a.messages.clear()
+        await a.send({"type": "hand_raise", "data": {"is_hand_raised": True}})
+        err = await a.wait_for(lambda e: e["type"] == "error")
+        assert err["data"]["use"] == "PUT /api/v1/meetings/{id}/participants/status"
+        # what is not a message is refused with a reason, and the connection stays
+        for bad, code in (("not json", "INVALID_REQUEST"), ("[]", "INVALID_REQUEST"),
+                          ('{"type": 5}', "INVALID_REQUEST"), ('{"type": "launch"}', "INVALID_REQUEST"),
+                          ('{"type": "reaction", "data": {"reaction_type": ""}}', "VALIDATION_ERROR"),
+                          ('{"type": "reaction", "data": {"reaction_type": "x", "duration": 999}}',
+                           "VALIDATION_ERROR"),
+                          ('{"type": "webrtc_offer", "data": {}}', "VALIDATION_ERROR"),
+                          ('{"type": "webrtc_offer", "to": "nobody", "data": {}}', "VALIDATION_ERROR"),
+                          ('{"type": "typing", "data": "x"}', "VALIDATION_ERROR"),
+                          (json.dumps({"type": "typing", "data": {"x": "y" * 9000}}), "INVALID_REQUEST")):
+            a.messages.clear()
+            await a.send(bad)
+            err = await a.wait_for(lambda e: e["type"] == "error")
+            assert err["data"]["code"] == code, (bad, err)
+        # WebRTC signaling reaches its addressee only
+        await a.send({"type": "webrtc_offer", "to": bob["id"], "data": {"sdp": "v=0"}})
+        offer = await b.wait_for(lambda e: e["type"] == "webrtc_offer")
+        assert offer["user_id"] == alice["id"] and offer["channel"] == "own" and offer["data"] == {"sdp": "v=0"}
+        await asyncio.sleep(0.3)
+        assert not a.of_type("webrtc_offer")
+        assert a.closed is None and b.closed is None
+        await a.close()
+        await b.close()
+    run(scenario())
+
+
+def test_websocket_messages_have_their_own_limit(make_stack):
+    s = make_stack(limits__websocket="5/1m")
+    ((alice, ta),), m = members(s, 1)
+
+    async def scenario():
+        a = await ws_with_ticket(s, ta, m["id"])
+        for _ in range(7):
+            await a.send({"type": "ping"})
+        err = await a.wait_for(lambda e: e["type"] == "error")
+        assert err["data"]["code"] == "RATE_LIMIT_EXCEEDED"
+        await asyncio.sleep(0.3)
+        assert len(a.of_type("pong")) == 5
+        # signals over REST count against the same bucket
+        r = s.call("POST", mpath(m["id"], "/signals"), {"type": "typing"}, token=ta)
+        assert_error(r, 429, "RATE_LIMIT_EXCEEDED")
+        await a.close()
+    run(scenario())
+
+
+def test_signals_are_validated_and_need_nchan(make_stack):
+    s = make_stack(realtime__publish_urls="")
+    ((alice, ta),), m = members(s, 1)
+    r = s.call("POST", mpath(m["id"], "/signals"), {"type": "typing"}, token=ta)
+    assert_error(r, 503, "NOT_CONFIGURED")
+    for body in ({}, {"type": "launch"}, {"type": "typing", "extra": 1}, {"type": "typing", "data": []},
+                 {"type": "webrtc_answer", "data": {}}, {"type": "typing", "to": 5},
+                 {"type": "reaction", "data": {}}, []):
+        assert_error(s.call("POST", mpath(m["id"], "/signals"), body, token=ta), 400, "VALIDATION_ERROR")

@@ -197,7 +197,7 @@ def assert_all_stopped(started):
 
 def test_private_dir_start_restart_stop(places):
     top = places("private")
-    port = stackmod.free_port()
+    port = stackmod.free_port_block(3)
     first = Started(run_local(top, port=port), port)
     # the state is outside the 0700 checkout, where nginx's worker can reach it
     assert not first.state.startswith(os.path.dirname(top))
@@ -221,7 +221,7 @@ def test_other_users_home(places):
     top = places("other-user")
     # a hardened owner: the clone made under umask 077, and run under it too
     subprocess.run(["chmod", "-R", "go-rwx", top], check=True)
-    port = stackmod.free_port()
+    port = stackmod.free_port_block(3)
     s = Started(run_local(top, port=port, umask=0o077), port)
     r = stackmod.http("GET", s.url + "/")
     assert r.status == 200 and b"<html" in r.body, r.status
@@ -236,7 +236,7 @@ def test_other_users_home(places):
 
 def test_under_tmp_then_port_in_use_then_failures(places):
     top = places("tmp")
-    port = stackmod.free_port()
+    port = stackmod.free_port_block(3)
     s = Started(run_local(top, port=port), port)
     s.create_meeting()
     assert run_local(top, "stop", port=port).returncode == 0
