@@ -2,9 +2,10 @@
 nchan alone.
 
 One run, one throwaway MariaDB, meetd (with its worker) and nginx with nchan
-as tests/bench/bench.py starts them; the WebSocket clients are Debian's
-python3-websockets in CLIENT_PROCS processes of their own, each recording
-when every message arrived (CLOCK_MONOTONIC, shared by all processes).
+as tests/bench/bench.py starts them; the WebSocket clients are Node with
+the `ws` package (pinned in tests/js) in CLIENT_PROCS processes of their
+own (tests/bench/ws_client.js), each recording when every message arrived
+(CLOCK_MONOTONIC, shared by all processes).
 
   1. Idle: 1,000 WebSocket subscribers across 50 meetings (20 each). What
      they hold: busy responders (meetd's scoreboard), and the queries the
@@ -24,9 +25,7 @@ the table into docs/benchmarks.md between its own markers.
     tests/bench/run.sh --realtime [--events N] [--write-docs] [--strict]
 """
 import argparse
-import asyncio
 import json
-import multiprocessing
 import os
 import resource
 import shutil
@@ -44,7 +43,7 @@ from bench import log, stack  # noqa: E402
 SUBSCRIBERS = 1000
 MEETINGS = 50
 USERS = 20
-CLIENT_PROCS = 4
+CLIENT_PROCS = 2
 QUIET_S = 10
 P99_GOAL_MS = 50.0
 BEGIN = "<!-- bench:realtime:begin (written by tests/bench/realtime_bench.py --write-docs) -->"
@@ -53,72 +52,34 @@ END = "<!-- bench:realtime:end -->"
 
 # --- the client processes ----------------------------------------------------------
 
-def client_process(conn, base, paths):
-    """Opens one WebSocket per path, then answers the parent: "count" (how
-    many are open), "report KEY" (how many got KEY and when the last one
-    did), "close"."""
-    import websockets
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    arrivals = {}           # key -> [count, last arrival]
-
-    def key_of(msg):
-        if msg.get("type") == "bench":
-            return f"ceiling:{msg['data']['n']}"
-        if "seq" in msg:
-            return f"meetd:{msg['seq']}"
-        return None
-
-    async def listen(ws):
-        try:
-            async for raw in ws:
-                t = time.monotonic()
-                k = key_of(json.loads(raw))
-                if k is not None:
-                    a = arrivals.setdefault(k, [0, 0.0])
-                    a[0] += 1
-                    a[1] = max(a[1], t)
-        except websockets.ConnectionClosed:
-            pass
-
-    async def main():
-        loop = asyncio.get_running_loop()
-        sockets = []
-        for i in range(0, len(paths), 50):      # 50 handshakes at a time
-            batch = await asyncio.gather(*(websockets.connect(base + p, open_timeout=60, ping_interval=None,
-                                                              max_queue=None) for p in paths[i:i + 50]))
-            sockets.extend(batch)
-        tasks = [asyncio.create_task(listen(ws)) for ws in sockets]
-        while True:
-            ask = await loop.run_in_executor(None, conn.recv)
-            if ask == "count":
-                conn.send(sum(1 for ws in sockets if ws.open))
-            elif ask.startswith("report "):
-                conn.send(arrivals.get(ask[7:], [0, 0.0]))
-            elif ask == "close":
-                await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
-                for t in tasks:
-                    t.cancel()
-                conn.send("closed")
-                return
-    asyncio.run(main())
+NODE_CLIENT = os.path.join(HERE, "ws_client.js")
 
 
 class Clients:
+    """CLIENT_PROCS Node processes (tests/bench/ws_client.js, with the `ws`
+    package pinned in tests/js), the paths dealt out among them."""
+
     def __init__(self, base, paths):
-        self.procs, self.conns = [], []
-        ctx = multiprocessing.get_context("fork")
+        self.procs = []
         for i in range(CLIENT_PROCS):
-            parent, child = ctx.Pipe()
-            p = ctx.Process(target=client_process, args=(child, base, paths[i::CLIENT_PROCS]), daemon=True)
-            p.start()
+            p = subprocess.Popen(["node", NODE_CLIENT, base], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, text=True, bufsize=1,
+                                 preexec_fn=raise_nofile)
+            p.stdin.write("".join(f"{x}\n" for x in paths[i::CLIENT_PROCS]) + "go\n")
+            p.stdin.flush()
             self.procs.append(p)
-            self.conns.append(parent)
 
     def ask_all(self, what):
-        for c in self.conns:
-            c.send(what)
-        return [c.recv() for c in self.conns]
+        for p in self.procs:
+            p.stdin.write(what + "\n")
+            p.stdin.flush()
+        out = []
+        for p in self.procs:
+            line = p.stdout.readline()
+            if not line:
+                raise RuntimeError(f"a client process exited (status {p.wait()})")
+            out.append(json.loads(line))
+        return out
 
     def open_count(self):
         return sum(self.ask_all("count"))
@@ -133,9 +94,16 @@ class Clients:
             self.ask_all("close")
         finally:
             for p in self.procs:
-                p.join(10)
-                if p.is_alive():
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
                     p.kill()
+                    p.wait()
+
+
+def raise_nofile():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 # --- measuring ------------------------------------------------------------------------
@@ -220,7 +188,8 @@ def render(r, env):
         "",
         "| idle: 1,000 WebSocket subscribers across 50 meetings | value |",
         "| --- | --- |",
-        f"| busy responders while they are connected | {r['busy_idle']} |",
+        f"| busy responders while they are connected (besides the one answering /metrics) | "
+        f"{r['busy_idle']} |",
         f"| queries in {QUIET_S} s, before they connected | {r['quiet_before']} |",
         f"| queries in {QUIET_S} s, with them connected | {r['quiet_with']} |",
         f"| handshakes (ticket-less, `?token=`), each one responder request | {SUBSCRIBERS} in "
@@ -231,6 +200,7 @@ def render(r, env):
         f"| ceiling: POST straight to nchan's publisher | {r['ceiling_p50']:.1f} | {r['ceiling_p99']:.1f} |",
         f"| meetd: PATCH the meeting through nginx (transaction, answer, then publish) | "
         f"{r['meetd_p50']:.1f} | {r['meetd_p99']:.1f} |",
+        f"| what meetd adds (p50 difference) | {r['meetd_p50'] - r['ceiling_p50']:.1f} | |",
         f"| ratio meetd / ceiling | {ratio50:.2f} | {ratio99:.2f} |",
         "",
         f"Goal: meetd's p99 ≤ {P99_GOAL_MS:.0f} ms — {'met' if ok else 'missed'}. Busy responders "
@@ -248,8 +218,7 @@ def main(argv=None):
     ap.add_argument("--strict", action="store_true", help="exit 1 if the goal is missed")
     ap.add_argument("--keep", action="store_true", help="keep the run's directory and logs")
     args = ap.parse_args(argv)
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    raise_nofile()
     root = tempfile.mkdtemp(prefix="meetd-rt-bench-")
     os.chmod(root, 0o755)
     db = bench.BenchDB(os.path.join(root, "mariadb"), "256M", "64M")
@@ -300,7 +269,7 @@ def main(argv=None):
         wait_until(lambda: clients.open_count() == SUBSCRIBERS, 300, "the subscribers")
         r["connect_s"] = time.monotonic() - t0
         wait_until(lambda: connections(s) == SUBSCRIBERS, 60, "every subscribe callback")
-        r["busy_idle"] = busy_responders(s)
+        r["busy_idle"] = busy_responders(s) - 1
         r["quiet_with"] = quiet_queries(db)
         clients.close()
         wait_until(lambda: connections(s) <= 0, 60, "every unsubscribe callback")
@@ -314,7 +283,7 @@ def main(argv=None):
         wait_until(lambda: connections(s, fan_mid) == SUBSCRIBERS, 60, "every subscribe callback")
         log(f"fan-out: {args.events} events through meetd, {args.events} straight to nchan")
         meetd, ceiling = fan_out(s, clients, fan_mid, organizer, args.events)
-        r["busy_fan"] = busy_responders(s)
+        r["busy_fan"] = busy_responders(s) - 1
         r.update(meetd_p50=pct(meetd, 50), meetd_p99=pct(meetd, 99),
                  ceiling_p50=pct(ceiling, 50), ceiling_p99=pct(ceiling, 99))
     except KeyboardInterrupt:
@@ -338,7 +307,7 @@ def main(argv=None):
         else:
             shutil.rmtree(root, ignore_errors=True)
     env = (f"{os.cpu_count()} CPUs, {args.responders} responders, {CLIENT_PROCS} client processes "
-           f"(python3-websockets) on the same machine")
+           f"(Node 20, `ws`) on the same machine")
     block, ok = render(r, env)
     print(block, end="")
     if args.write_docs:
