@@ -107,6 +107,19 @@ struct rt_grant {
 enum err realtime_open(struct ctx *c, const char *meeting_id, const char *ticket,
     struct rt_grant *out);
 
+/* A message a client sent on its WebSocket (001's {"type", "data"}), read
+ * without any I/O: a ping, a signal to send (checked as signal_check()
+ * does), or refused with a code, a reason and, for what has a REST route
+ * instead, that route. */
+enum client_message_kind { CM_PING, CM_SIGNAL, CM_REFUSED };
+struct client_message {
+	enum client_message_kind kind;
+	struct signal signal;   /* CM_SIGNAL; its strings in c->arena */
+	enum err code;          /* CM_REFUSED */
+	const char *message, *use;
+};
+void client_message_read(struct ctx *c, const char *body, size_t len, struct client_message *out);
+
 /* A message a client sent on its WebSocket (001's {"type", "data"}), from
  * user_id on connection conn. *reply: the message for that connection alone
  * (a pong, or why it was refused), or NULL for none. */

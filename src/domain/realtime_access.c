@@ -231,16 +231,70 @@ field_message(struct ctx *c)
 	return m;
 }
 
+void
+client_message_read(struct ctx *c, const char *body, size_t len, struct client_message *out)
+{
+	json_t *j, *data_j, *to_j;
+	const char *type;
+	char *data_text = NULL;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = CM_REFUSED;
+	out->code = ERR_INVALID_REQUEST;
+	if (len > CLIENT_MESSAGE_MAX) {
+		out->message = "A message is at most 8 KiB";
+		return;
+	}
+	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	type = json_string_value(json_object_get(j, "type"));
+	if (!json_is_object(j) || type == NULL) {
+		out->message = "A message is a JSON object with a \"type\"";
+	} else if (strcmp(type, "ping") == 0) {
+		out->kind = CM_PING;
+		out->code = ERR_OK;
+	} else if (strcmp(type, "chat") == 0) {
+		out->code = ERR_NOT_SUPPORTED;
+		out->message = "Chat is not served on this server yet";
+		out->use = "POST /api/v1/meetings/{id}/chat";
+	} else if (strcmp(type, "hand_raise") == 0) {
+		out->code = ERR_NOT_SUPPORTED;
+		out->message = "Hand raising is not served on this server yet";
+		out->use = "PUT /api/v1/meetings/{id}/participants/status";
+	} else if ((out->signal.kind = signal_kind_parse(type)) == SIG__MAX) {
+		out->message = "Unknown message type";
+	} else {
+		/* what the signal keeps lives in the arena, not in j */
+		data_j = json_object_get(j, "data");
+		to_j = json_object_get(j, "to");
+		out->code = ERR_VALIDATION_FAILED;
+		if (data_j != NULL) {
+			char *text = json_dumps(data_j, JSON_COMPACT | JSON_ENCODE_ANY);
+
+			data_text = text != NULL ? arena_strdup(c->arena, text) : NULL;
+			free(text);
+		}
+		if (to_j != NULL && !json_is_string(to_j)) {
+			out->message = "to must be a user id";
+		} else if ((data_j != NULL && data_text == NULL) || (to_j != NULL &&
+		    (out->signal.to_user = arena_strdup(c->arena, json_string_value(to_j))) == NULL)) {
+			out->code = ERR_NOMEM;
+		} else if (signal_check(c, &out->signal, data_text) != ERR_OK) {
+			out->message = field_message(c);
+		} else {
+			out->kind = CM_SIGNAL;
+			out->code = ERR_OK;
+		}
+	}
+	json_decref(j);
+}
+
 enum err
 realtime_client_message(struct ctx *c, const char *meeting_id, const char *user_id,
     const char *body, size_t len, const char **reply)
 {
 	const struct rate *rate = &c->app->cfg->limit_realtime;
 	char key[LIMIT_KEY_MAX];
-	json_t *j, *type_j, *data_j, *to_j;
-	struct signal s = { 0 };
-	const char *type;
-	char *data_text = NULL;
+	struct client_message m;
 	bool allowed;
 	enum err e;
 
@@ -257,40 +311,18 @@ realtime_client_message(struct ctx *c, const char *meeting_id, const char *user_
 		    "More than the WebSocket message limit; wait before sending again", NULL);
 		return ERR_OK;
 	}
-	j = len <= CLIENT_MESSAGE_MAX ? json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
-	type_j = json_object_get(j, "type");
-	type = json_string_value(type_j);
-	if (!json_is_object(j) || type == NULL) {
-		*reply = reply_message(c, "error", meeting_id, user_id, ERR_INVALID_REQUEST,
-		    len > CLIENT_MESSAGE_MAX ? "A message is at most 8 KiB" :
-		    "A message is a JSON object with a \"type\"", NULL);
-	} else if (strcmp(type, "ping") == 0) {
+	client_message_read(c, body, len, &m);
+	switch (m.kind) {
+	case CM_PING:
 		*reply = reply_message(c, "pong", meeting_id, user_id, ERR_OK, NULL, NULL);
-	} else if (strcmp(type, "chat") == 0) {
-		*reply = reply_message(c, "error", meeting_id, user_id, ERR_NOT_SUPPORTED,
-		    "Chat is not served on this server yet", "POST /api/v1/meetings/{id}/chat");
-	} else if (strcmp(type, "hand_raise") == 0) {
-		*reply = reply_message(c, "error", meeting_id, user_id, ERR_NOT_SUPPORTED,
-		    "Hand raising is not served on this server yet",
-		    "PUT /api/v1/meetings/{id}/participants/status");
-	} else if ((s.kind = signal_kind_parse(type)) == SIG__MAX) {
-		*reply = reply_message(c, "error", meeting_id, user_id, ERR_INVALID_REQUEST,
-		    "Unknown message type", NULL);
-	} else {
-		data_j = json_object_get(j, "data");
-		to_j = json_object_get(j, "to");
-		s.to_user = json_string_value(to_j);
-		if (data_j != NULL && (data_text = json_dumps(data_j, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
-			e = ERR_NOMEM;
-		else if ((to_j != NULL && s.to_user == NULL) ||
-		    (e = signal_check(c, &s, data_text)) != ERR_OK)
-			e = ERR_VALIDATION_FAILED;
-		else
-			e = events_signal(c, meeting_id, &s);
-		if (e != ERR_OK)
-			*reply = reply_message(c, "error", meeting_id, user_id, e, field_message(c), NULL);
+		break;
+	case CM_SIGNAL:
+		if ((e = events_signal(c, meeting_id, &m.signal)) != ERR_OK)
+			*reply = reply_message(c, "error", meeting_id, user_id, e, c->err.message, NULL);
+		break;
+	case CM_REFUSED:
+		*reply = reply_message(c, "error", meeting_id, user_id, m.code, m.message, m.use);
+		break;
 	}
-	free(data_text);
-	json_decref(j);
 	return ERR_OK;
 }

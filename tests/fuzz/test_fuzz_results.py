@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-WAIT_S = 30 * 60        # four targets of a minute each, on a loaded machine
+WAIT_S = 30 * 60        # five targets of a minute each, on a loaded machine
 
 
 def test_fuzzers_found_nothing(capsys):
