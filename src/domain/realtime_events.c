@@ -144,6 +144,15 @@ events_append(struct ctx *c, struct db *db, const char *meeting_id, const char *
 	return e;
 }
 
+/* An ended or cancelled meeting's last message: its channel closes after
+ * it. The stored message starts with its type and event (write_message). */
+static bool
+closes_meeting(const char *stored)
+{
+	return strncmp(stored, "{\"type\":\"meeting_ended\"", 23) == 0 ||
+	    strncmp(stored, "{\"type\":\"meeting_updated\",\"event\":\"meeting.cancelled\"", 53) == 0;
+}
+
 /* The stored message with its number: {"seq":N, + the rest. */
 static const char *
 numbered(struct arena *a, const char *seq, const char *msg)
@@ -175,13 +184,13 @@ publish_row(struct ctx *c, const struct db_rows *rows, size_t r)
 		rt_meeting_channel(meeting_id, channel);
 	else
 		rt_user_channel(meeting_id, user, channel);
-	ended = strncmp(db_cell(rows, r, 4), "{\"type\":\"meeting_ended\"", 23) == 0;
+	ended = closes_meeting(db_cell(rows, r, 4));
 	/* no EventSource event name: a browser's onmessage gets every message,
 	 * whose type is in its data */
 	if ((e = nchan_publish(c->app->nchan, channel, NULL, msg, strlen(msg))) != ERR_OK)
 		return e;
-	/* the meeting is over: close every connection to it (each one also
-	 * listens on its own channels, which go with it) */
+	/* the meeting is over (ended or cancelled): close every connection
+	 * to it (each one also listens on its own channels, which go with it) */
 	if (ended)
 		(void)nchan_delete(c->app->nchan, channel);
 	p[0] = DB_STR(db_cell(rows, r, 0));

@@ -105,6 +105,20 @@ def test_two_websockets_and_an_eventsource_see_each_others_events(rt):
     assert_error(r, 409, "MEETING_ENDED")
 
 
+def test_a_cancelled_meeting_closes_its_connections(rt):
+    ((alice, ta), (bob, tb)), m = members(rt, 2)
+
+    async def scenario():
+        b = await ws_with_ticket(rt, tb, m["id"])
+        assert_success(rt.call("POST", mpath(m["id"], "/cancel"), token=ta))
+        ev = await b.wait_for(lambda e: e.get("event") == "meeting.cancelled")
+        assert ev["type"] == "meeting_updated" and ev["seq"] == 1
+        assert await b.wait_closed() == 1001
+    run(scenario())
+    r = handshake(rt, f"/ws/meetings/{m['id']}?token={tb}")
+    assert_error(r, 409, "MEETING_CANCELLED")
+
+
 def test_events_carry_their_number_in_the_outbox_and_to_the_client(rt):
     (alice, ta), = members(rt, 1)[0]
     m = create(rt, ta)
