@@ -82,10 +82,13 @@ enum err api_realtime_ticket(struct request *rq, struct response *rs);
 enum err api_realtime_subscribe(struct request *rq, struct response *rs);
 enum err api_meeting_events(struct request *rq, struct response *rs);
 enum err api_meeting_signal(struct request *rq, struct response *rs);
+struct signal;
+/* The signal in a POST .../signals body (rq->json), checked; its data in
+ * the request's arena. ERR_VALIDATION_FAILED with the fields recorded. */
+enum err signal_body_read(struct request *rq, struct signal *s);
 /* hooks/nchan_hooks.c */
 enum err hook_rt_subscribed(struct request *rq, struct response *rs);
 enum err hook_rt_unsubscribed(struct request *rq, struct response *rs);
-enum err hook_rt_message(struct request *rq, struct response *rs);
 enum err livekit_webhook(struct request *rq, struct response *rs);
 enum err zoom_auth_start(struct request *rq, struct response *rs);
 enum err zoom_auth_callback(struct request *rq, struct response *rs);

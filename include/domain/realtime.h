@@ -6,13 +6,14 @@
  * Channels: one per meeting (everyone in it) and one per participant (what
  * only they may see), each numbering its lasting events 1, 2, 3... in the
  * transaction that causes them. Ephemeral messages (signaling, typing,
- * reactions) carry no number and are not kept. A connection also has a
- * channel of its own, for replies to what it sent. Channel ids never leave
- * the server.
+ * reactions) carry no number and are not kept. Channel ids never leave the
+ * server. Clients act by REST calls: nginx serves the subscriptions alone
+ * and reads nothing a client sends on them (nginx/meetd-realtime.conf says
+ * why).
  *
  * Three files: realtime_events.c (outbox, publishing, resume, signals),
- * realtime_access.c (tickets, subscribing, messages sent on a WebSocket),
- * presence.c (connected, away, left; the sweep).
+ * realtime_access.c (tickets, subscribing), presence.c (connected, away,
+ * left; the sweep).
  */
 #ifndef MEETD_REALTIME_H
 #define MEETD_REALTIME_H
@@ -27,10 +28,9 @@
 struct db;
 
 #define RT_CHANNEL_MAX 64
-#define RT_CONN_LEN 32          /* hex of 16 random bytes */
 #define RT_PAGE_MAX 500
 
-/* "m<meeting>", "u<meeting><user>", "c<connection>" */
+/* "m<meeting>", "u<meeting><user>" */
 void rt_meeting_channel(const char *meeting_id, char out[RT_CHANNEL_MAX]);
 void rt_user_channel(const char *meeting_id, const char *user_id, char out[RT_CHANNEL_MAX]);
 
@@ -106,25 +106,6 @@ struct rt_grant {
  * not ended or been cancelled gets a grant. */
 enum err realtime_open(struct ctx *c, const char *meeting_id, const char *ticket,
     struct rt_grant *out);
-
-/* A message a client sent on its WebSocket (001's {"type", "data"}), read
- * without any I/O: a ping, a signal to send (checked as signal_check()
- * does), or refused with a code, a reason and, for what has a REST route
- * instead, that route. */
-enum client_message_kind { CM_PING, CM_SIGNAL, CM_REFUSED };
-struct client_message {
-	enum client_message_kind kind;
-	struct signal signal;   /* CM_SIGNAL; its strings in c->arena */
-	enum err code;          /* CM_REFUSED */
-	const char *message, *use;
-};
-void client_message_read(struct ctx *c, const char *body, size_t len, struct client_message *out);
-
-/* A message a client sent on its WebSocket (001's {"type", "data"}), from
- * user_id on connection conn. *reply: the message for that connection alone
- * (a pong, or why it was refused), or NULL for none. */
-enum err realtime_client_message(struct ctx *c, const char *meeting_id, const char *user_id,
-    const char *body, size_t len, const char **reply);
 
 /* --- presence.c --- */
 

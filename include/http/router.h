@@ -63,7 +63,6 @@ enum body_policy {
 	BODY_STD,       /* body_limit once the caller is known, the anonymous cap before */
 	BODY_SIGNED,    /* body_limit without a caller: the handler checks an HMAC over
 			 * the whole body before acting (platform webhooks) */
-	BODY_RAW,       /* body_limit, read as sent and not parsed (a WebSocket frame) */
 };
 
 /* Renders an outcome (canonical JSON) in the route's face: the answer of a

@@ -47,9 +47,8 @@ const struct route routes[] = {
 	{ M_GET,    "/ws/meetings/:id",          api_realtime_subscribe, AUTH_REALTIME, LIMIT_NONE, FACE_V1, "realtime_subscribe", BODY_STD, NULL },
 	{ M_GET,    "/api/v1/meetings/:id/events", api_meeting_events, AUTH_MEETING, LIMIT_STATUS, FACE_V1, "meeting_events", BODY_STD, NULL },
 	{ M_POST,   "/api/v1/meetings/:id/signals", api_meeting_signal, AUTH_MEETING, LIMIT_REALTIME, FACE_V1, "meeting_signal", BODY_STD, NULL },
-	{ M_GET,    "/internal/hook/subscribe/:meeting/:user/:conn", hook_rt_subscribed, AUTH_HOOK, LIMIT_NONE, FACE_V1, "hook_rt_subscribe", BODY_STD, NULL },
-	{ M_GET,    "/internal/hook/unsubscribe/:meeting/:user/:conn", hook_rt_unsubscribed, AUTH_HOOK, LIMIT_NONE, FACE_V1, "hook_rt_unsubscribe", BODY_STD, NULL },
-	{ M_POST,   "/internal/hook/message/:meeting/:user/:conn", hook_rt_message, AUTH_HOOK, LIMIT_NONE, FACE_V1, "hook_rt_message", BODY_RAW, NULL },
+	{ M_GET,    "/internal/hook/subscribe/:meeting/:user", hook_rt_subscribed, AUTH_HOOK, LIMIT_NONE, FACE_V1, "hook_rt_subscribe", BODY_STD, NULL },
+	{ M_GET,    "/internal/hook/unsubscribe/:meeting/:user", hook_rt_unsubscribed, AUTH_HOOK, LIMIT_NONE, FACE_V1, "hook_rt_unsubscribe", BODY_STD, NULL },
 	{ M_POST,   "/api/v1/guest-tokens",      api_guest_token,    AUTH_OPTIONAL, LIMIT_PARTICIPANT, FACE_V1, "guest_token", BODY_STD, NULL },
 	{ M_GET,    "/api/v1/invitations/:token", api_invitation_get, AUTH_USER, LIMIT_PARTICIPANT, FACE_V1, "invitation_get", BODY_STD, NULL },
 

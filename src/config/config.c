@@ -222,7 +222,7 @@ static const struct key keys[] = {
 	{ "limits", "status", KT_RATE, OFF(limit_status), 1, 0, "120/1m",
 	  "status reads and updates per user" },
 	{ "limits", "websocket", KT_RATE, OFF(limit_realtime), 1, 0, "1000/1m",
-	  "messages a user sends over the WebSocket, and real-time signals" },
+	  "real-time signals a user sends (POST .../signals)" },
 	{ "limits", "create_per_platform", KT_RATE, OFF(limit_create_platform), 1, 0, "100/1h",
 	  "meetings created per user per platform (000)" },
 	{ "limits", "passcode_attempts", KT_INT, OFF(passcode_attempts), 1, 1000, "10",

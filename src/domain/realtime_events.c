@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "config/config.h"
 #include "core/app.h"
 #include "core/buf.h"
@@ -28,6 +30,7 @@
 #include "store/db.h"
 
 #define MESSAGE_MAX (64 * 1024)
+#define SIGNAL_DATA_MAX 8192
 /* the worker leaves an event to the responder that wrote it this long */
 #define RESPONDER_GRACE_S 3
 #define DUE_BATCH 100
@@ -332,6 +335,53 @@ events_after(struct ctx *c, const char *meeting_id, int64_t after, int64_t own_a
 		out->n = 0;
 		out->has_more = false;
 	}
+	return e;
+}
+
+/* Data of a signal: an object of bounded size; a reaction names itself. */
+static enum err
+check_signal_data(struct ctx *c, enum signal_kind kind, json_t *data)
+{
+	json_t *rt, *dur;
+
+	if (data == NULL)
+		return kind == SIG_REACTION ? ctx_field_error(c, "data.reaction_type", "is required") : ERR_OK;
+	if (!json_is_object(data))
+		return ctx_field_error(c, "data", "must be an object");
+	if (kind != SIG_REACTION)
+		return ERR_OK;
+	rt = json_object_get(data, "reaction_type");
+	if (!json_is_string(rt) || json_string_length(rt) < 1 || json_string_length(rt) > 32)
+		return ctx_field_error(c, "data.reaction_type", "must be a string of 1 to 32 characters");
+	dur = json_object_get(data, "duration");
+	if (dur != NULL && (!json_is_integer(dur) || json_integer_value(dur) < 1 ||
+	    json_integer_value(dur) > 60))
+		return ctx_field_error(c, "data.duration", "must be an integer from 1 to 60");
+	return ERR_OK;
+}
+
+enum err
+signal_check(struct ctx *c, struct signal *s, const char *data_text)
+{
+	json_t *data = NULL;
+	enum err e;
+
+	if (s->kind >= SIG__MAX)
+		return ctx_field_error(c, "type", "must be typing, reaction, webrtc_offer, webrtc_answer or webrtc_candidate");
+	if ((s->kind == SIG_OFFER || s->kind == SIG_ANSWER || s->kind == SIG_CANDIDATE) &&
+	    s->to_user == NULL)
+		return ctx_field_error(c, "to", "is required for WebRTC signaling");
+	if (s->to_user != NULL && !ulid_valid(s->to_user))
+		return ctx_field_error(c, "to", "must be a user id");
+	if (data_text != NULL) {
+		if (strlen(data_text) > SIGNAL_DATA_MAX)
+			return ctx_field_error(c, "data", "is larger than 8 KiB");
+		if ((data = json_loads(data_text, JSON_REJECT_DUPLICATES, NULL)) == NULL)
+			return ctx_field_error(c, "data", "must be a JSON object");
+	}
+	e = check_signal_data(c, s->kind, data);
+	json_decref(data);
+	s->data = data_text;
 	return e;
 }
 

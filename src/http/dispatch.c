@@ -320,11 +320,11 @@ run(struct request *rq, struct response *rs)
 	}
 	if ((e = apply_limit(rq, r->limit)) != ERR_OK)
 		return e;
-	e = read_body(rq, (size_t)(rq->ctx.who.kind != PRINCIPAL_NONE || r->body != BODY_STD ?
+	e = read_body(rq, (size_t)(rq->ctx.who.kind != PRINCIPAL_NONE || r->body == BODY_SIGNED ?
 	    cfg->body_limit : cfg->body_limit_anonymous));
 	if (e != ERR_OK)
 		return e;
-	if (r->body != BODY_RAW && (e = dispatch_parse_body(rq)) != ERR_OK)
+	if ((e = dispatch_parse_body(rq)) != ERR_OK)
 		return e;
 	if (r->outcome == NULL || rq->idempotency_key == NULL)
 		return r->handler(rq, rs);

@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
 done
 secs=${1:-60}
 case $secs in ''|*[!0-9]*) echo "run.sh: SECONDS must be a number" >&2; exit 2 ;; esac
-targets="fcgi json token jwks rt_message"
+targets="fcgi json token jwks signal"
 if [ $do_build = yes ]; then
   sh "$top/build-aux/build.sh" "$build" CC=clang --enable-fuzz --enable-asan --enable-ubsan >/dev/null
   make -C "$build" -j"$(nproc)" fuzz >/dev/null

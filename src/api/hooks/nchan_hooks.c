@@ -1,16 +1,12 @@
 /*
- * nchan_hooks.c — nchan's callbacks, as nginx's loopback hook server
- * passes them on (never a subrequest straight to FastCGI: that crashes the
- * nginx worker). The path names the meeting, the user and the connection,
- * as the subscription's grant wrote them; only the hook server can reach
- * these routes (AUTH_HOOK).
+ * nchan_hooks.c — nchan's presence callbacks, as nginx's loopback hook
+ * server passes them on (never a subrequest straight to FastCGI: that
+ * crashes the nginx worker). The path names the meeting and the user, as
+ * the subscription's grant wrote them; only the hook server can reach these
+ * routes (AUTH_HOOK).
  *
- *   GET  /internal/hook/subscribe/{meeting}/{user}/{conn}     a connection opened
- *   GET  /internal/hook/unsubscribe/{meeting}/{user}/{conn}   it closed
- *   POST /internal/hook/message/{meeting}/{user}/{conn}       it sent a message
- *
- * A message's answer is what nchan does with it: 200 publishes our reply
- * to that connection alone, 204 publishes nothing.
+ *   GET /internal/hook/subscribe/{meeting}/{user}     a connection opened
+ *   GET /internal/hook/unsubscribe/{meeting}/{user}   one closed
  */
 #include <string.h>
 
@@ -42,21 +38,5 @@ hook_rt_unsubscribed(struct request *rq, struct response *rs)
 	if ((e = presence_disconnected(&rq->ctx, rq->params[0], rq->params[1])) != ERR_OK)
 		return e;
 	done(rs);
-	return ERR_OK;
-}
-
-enum err
-hook_rt_message(struct request *rq, struct response *rs)
-{
-	const char *reply;
-	enum err e;
-
-	if ((e = realtime_client_message(&rq->ctx, rq->params[0], rq->params[1],
-	    rq->body != NULL ? rq->body : "", rq->body_len, &reply)) != ERR_OK)
-		return e;
-	if (reply == NULL)
-		done(rs);
-	else
-		buf_puts(resp_raw(rs, 200, "application/json"), reply);
 	return ERR_OK;
 }

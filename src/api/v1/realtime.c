@@ -117,41 +117,54 @@ api_meeting_events(struct request *rq, struct response *rs)
 	return ERR_OK;
 }
 
+enum err
+signal_body_read(struct request *rq, struct signal *s)
+{
+	const char *key, *type = NULL;
+	char *data = NULL, *text;
+	json_t *v;
+
+	memset(s, 0, sizeof(*s));
+	if (!json_is_object(rq->json))
+		return request_fail(rq, ERR_VALIDATION_FAILED, "The body must be a JSON object");
+	json_object_foreach(rq->json, key, v) {
+		if (strcmp(key, "type") == 0 && json_is_string(v)) {
+			type = json_string_value(v);
+		} else if (strcmp(key, "to") == 0 && json_is_string(v)) {
+			s->to_user = json_string_value(v);
+		} else if (strcmp(key, "data") == 0 && json_is_object(v)) {
+			/* kept in the arena: the signal outlives nothing but the request */
+			if ((text = json_dumps(v, JSON_COMPACT)) == NULL)
+				return ERR_NOMEM;
+			data = arena_strdup(rq->ctx.arena, text);
+			free(text);
+			if (data == NULL)
+				return ERR_NOMEM;
+		} else if (strcmp(key, "type") == 0 || strcmp(key, "to") == 0 || strcmp(key, "data") == 0) {
+			request_field_error(rq, key, strcmp(key, "data") == 0 ? "must be an object" :
+			    "must be a string");
+		} else {
+			request_field_error(rq, "body", "has an unknown field");
+		}
+	}
+	if (type == NULL && !validate_failed(rq, "type"))
+		request_field_error(rq, "type", "is required");
+	if (rq->ctx.err.nfields > 0)
+		return ERR_VALIDATION_FAILED;
+	s->kind = signal_kind_parse(type);
+	return signal_check(&rq->ctx, s, data);
+}
+
 /* POST /api/v1/meetings/{id}/signals {"type", "to"?, "data"?} */
 enum err
 api_meeting_signal(struct request *rq, struct response *rs)
 {
-	struct signal s = { 0 };
-	const char *key, *type = NULL;
-	char *data = NULL;
-	json_t *v;
+	struct signal s;
 	struct jsonw *w;
 	enum err e;
 
-	if (!json_is_object(rq->json))
-		return request_fail(rq, ERR_VALIDATION_FAILED, "The body must be a JSON object");
-	json_object_foreach(rq->json, key, v) {
-		if (strcmp(key, "type") == 0 && json_is_string(v))
-			type = json_string_value(v);
-		else if (strcmp(key, "to") == 0 && json_is_string(v))
-			s.to_user = json_string_value(v);
-		else if (strcmp(key, "data") == 0 && json_is_object(v))
-			data = json_dumps(v, JSON_COMPACT);
-		else if (strcmp(key, "type") == 0 || strcmp(key, "to") == 0 || strcmp(key, "data") == 0)
-			request_field_error(rq, key, strcmp(key, "data") == 0 ? "must be an object" :
-			    "must be a string");
-		else
-			request_field_error(rq, "body", "has an unknown field");
-	}
-	if (type == NULL && !validate_failed(rq, "type"))
-		request_field_error(rq, "type", "is required");
-	s.kind = signal_kind_parse(type);
-	if (rq->ctx.err.nfields == 0 && (e = signal_check(&rq->ctx, &s, data)) == ERR_OK)
-		e = events_signal(&rq->ctx, rq->params[0], &s);
-	else
-		e = ERR_VALIDATION_FAILED;
-	free(data);
-	if (e != ERR_OK)
+	if ((e = signal_body_read(rq, &s)) != ERR_OK ||
+	    (e = events_signal(&rq->ctx, rq->params[0], &s)) != ERR_OK)
 		return e;
 	w = resp_data(rs, 202, "Signal sent");
 	jw_obj_open(w);

@@ -1,8 +1,8 @@
 /*
- * fuzz_rt_message.c — libFuzzer target: a frame a client sends on its
- * WebSocket, as nchan's publisher hook hands it to meetd, through
- * client_message_read() (no I/O: the limiter and the publish come after).
- * What it accepts as a signal must be one meetd may publish as it is.
+ * fuzz_signal.c — libFuzzer target: the body of POST
+ * /api/v1/meetings/{id}/signals, through dispatch_parse_body() and
+ * signal_body_read() as the route reads it (no I/O: the publish comes
+ * after). What it accepts must be a signal meetd may publish as it is.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -11,8 +11,10 @@
 
 #include <jansson.h>
 
+#include "api/api.h"
 #include "core/rand.h"
 #include "domain/realtime.h"
+#include "http/dispatch.h"
 
 #define ARENA_CEILING (1024 * 1024)
 
@@ -50,32 +52,31 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct arena *arena;
-	struct client_message m;
-	struct ctx c;
+	struct request rq;
+	struct signal s;
+	char *body;
+	enum err e;
 
 	if (arena == NULL && (arena = arena_new(ARENA_CEILING)) == NULL)
 		abort();
 	arena_reset(arena);
-	memset(&c, 0, sizeof(c));
-	c.arena = arena;
-	client_message_read(&c, (const char *)data, size, &m);
-	switch (m.kind) {
-	case CM_PING:
-		if (m.code != ERR_OK)
+	memset(&rq, 0, sizeof(rq));
+	rq.ctx.arena = arena;
+	rq.content_type = "application/json";
+	if ((body = arena_alloc(arena, size + 1)) == NULL)
+		return 0;
+	memcpy(body, data, size);
+	rq.body = body;
+	rq.body_len = size;
+	if (dispatch_parse_body(&rq) == ERR_OK && rq.json != NULL) {
+		e = signal_body_read(&rq, &s);
+		if (e == ERR_OK)
+			check_signal(&s);
+		else if (e != ERR_VALIDATION_FAILED && e != ERR_NOMEM)
 			abort();
-		break;
-	case CM_SIGNAL:
-		if (m.code != ERR_OK || size > 8192)
-			abort();
-		check_signal(&m.signal);
-		break;
-	case CM_REFUSED:
-		if (m.code == ERR_OK || (m.message == NULL && m.code != ERR_NOMEM &&
-		    m.code != ERR_VALIDATION_FAILED))
-			abort();
-		break;
-	default:
-		abort();
+		else if (e == ERR_VALIDATION_FAILED && rq.ctx.err.nfields == 0 && rq.ctx.err.message == NULL)
+			abort();        /* a refusal always says why */
 	}
+	request_release(&rq);
 	return 0;
 }
