@@ -77,6 +77,15 @@ enum err proxy_zoom_created(struct request *rq, struct response *rs, int status,
 enum err proxy_zoom_cancel(struct request *rq, struct response *rs);
 enum err proxy_zoom_status(struct request *rq, struct response *rs);
 enum err zoom_webhook(struct request *rq, struct response *rs);
+/* controls.c */
+enum err api_participant_status(struct request *rq, struct response *rs);
+enum err api_participant_action(struct request *rq, struct response *rs);
+enum err api_waiting_room(struct request *rq, struct response *rs);
+enum err api_waiting_admit(struct request *rq, struct response *rs);
+enum err api_waiting_deny(struct request *rq, struct response *rs);
+enum err api_policy_get(struct request *rq, struct response *rs);
+enum err api_policy_set(struct request *rq, struct response *rs);
+enum err api_policy_patch(struct request *rq, struct response *rs);
 /* realtime.c */
 enum err api_realtime_ticket(struct request *rq, struct response *rs);
 enum err api_realtime_subscribe(struct request *rq, struct response *rs);

@@ -50,6 +50,11 @@ struct errinfo {
 	size_t nfields;
 	const char *field[ERRINFO_MAX_FIELDS];
 	const char *reason[ERRINFO_MAX_FIELDS];
+	/* more details as JSON values (written by the JSON writer): a waiting
+	 * room's place in the queue, say */
+	size_t nextra;
+	const char *extra_key[4];
+	const char *extra_json[4];
 };
 
 /*
@@ -65,7 +70,7 @@ struct outcome_hook {
 
 /* Outbox rows an operation wrote for real-time delivery: published once it
  * has answered (domain/realtime.h); more than this are left to the worker. */
-#define CTX_MAX_EVENTS 8
+#define CTX_MAX_EVENTS 32
 
 struct ctx {
 	struct app *app;                /* borrowed: db, config, keys, HTTP client */
@@ -89,6 +94,8 @@ enum err ctx_fail(struct ctx *c, enum err e, const char *message);
 enum err ctx_field_error(struct ctx *c, const char *field, const char *reason);
 /* Has a failure already been recorded for `field`? */
 bool ctx_field_failed(const struct ctx *c, const char *field);
+/* Adds a detail whose value is JSON text (arena or literal); false if full. */
+bool ctx_detail_json(struct ctx *c, const char *key, const char *json);
 /* Passes an outcome to the hook, if any. */
 enum err ctx_record_outcome(struct ctx *c, struct db *db, int status, const char *outcome);
 

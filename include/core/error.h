@@ -65,6 +65,14 @@
 	X(INVALID_OAUTH_STATE,    400, "INVALID_OAUTH_STATE",    "The OAuth state is invalid or expired") \
 	X(INVALID_SIGNATURE,      401, "INVALID_SIGNATURE",      "The webhook signature is missing, invalid or stale") \
 	X(ACCOUNT_DISABLED,       403, "ACCOUNT_DISABLED",       "This account is disabled") \
+	X(MEETING_LOCKED,         403, "MEETING_LOCKED",         "Meeting is locked to new participants") \
+	X(USER_BLOCKED,           403, "USER_BLOCKED",           "You are blocked from this meeting") \
+	X(PARTICIPANT_REMOVED,    403, "PARTICIPANT_REMOVED",    "A host removed you from this meeting") \
+	X(DOMAIN_NOT_ALLOWED,     403, "DOMAIN_NOT_ALLOWED",     "This meeting admits verified addresses of its allowed domains only") \
+	X(WAITING_ROOM_REQUIRED,  202, "WAITING_ROOM_REQUIRED",  "Participant must wait for host approval") \
+	X(SCREEN_SHARE_DISABLED,  403, "SCREEN_SHARE_DISABLED",  "Screen sharing is disabled") \
+	X(CAMERA_DISABLED,        403, "CAMERA_DISABLED",        "Cameras are disabled in this meeting") \
+	X(PRECONDITION_FAILED,    412, "PRECONDITION_FAILED",    "The resource changed since you read it (If-Match)") \
 	X(INVALID_TICKET,         401, "INVALID_TICKET",         "The real-time ticket is invalid, expired or already used") \
 	X(REALTIME_UNAVAILABLE,   503, "REALTIME_UNAVAILABLE",   "The real-time service did not answer; try again shortly") \
 	X(GUESTS_NOT_ALLOWED,     403, "GUESTS_NOT_ALLOWED",     "This meeting does not admit guests; sign in to join") \

@@ -36,6 +36,22 @@ struct blob {
 	size_t n;
 };
 
+/* Who may do something: hosts (organizer, co-hosts), everyone, nobody. */
+enum permission { PERM_HOST, PERM_ALL, PERM_NONE, PERM__MAX };
+
+/* The security policy beyond the meeting's own columns (participant_limit,
+ * require_password, waiting_room, allow_guests). */
+struct meeting_policy {
+	bool locked;            /* no one new comes in (hosts do) */
+	bool waiting_everyone;  /* the waiting room holds members too, not only outsiders */
+	bool mute_on_entry, disable_camera;
+	enum permission screen_share, chat, recording;
+	const char *allowed_domains;    /* JSON array of lower-case domains, NULL: any */
+};
+
+const char *permission_name(enum permission p);
+enum permission permission_parse(const char *s);       /* PERM__MAX if unknown */
+
 struct meeting {
 	const char *id, *event_id, *organizer_id, *platform, *platform_meeting_id, *meeting_url;
 	const char *code;
@@ -59,6 +75,7 @@ struct meeting {
 	const char *recording_url;
 	const char *remote_account;     /* whose connected account holds it (002); NULL: the server's */
 	bool allow_guests;              /* people without an account may ask for a guest token */
+	struct meeting_policy policy;   /* the rest of the security policy (schema 009) */
 };
 
 const char *meeting_status_name(enum meeting_status s);

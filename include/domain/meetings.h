@@ -57,6 +57,7 @@ struct meeting_changes {
 	const char *title, *description, *timezone;
 	int64_t start_ms, duration, participant_limit;
 	bool require_password, waiting_room;
+	int64_t if_match;       /* the version the caller read (If-Match); -1: none */
 };
 
 /* Applies ch (hosts only; the time only before the meeting starts); *out
@@ -160,6 +161,9 @@ enum err meetings_leave(struct ctx *c, const char *id, struct left *out);
  * the time. ERR_PARTICIPANT_NOT_FOUND if there was none. */
 enum err participant_end_session(struct ctx *c, struct db *db, const char *meeting_id,
     const char *reason, char left_at[CLOCK_ISO_LEN]);
+/* The same for user_id's session, ended by the caller (a host, a policy). */
+enum err participant_end_session_of(struct ctx *c, struct db *db, const char *meeting_id,
+    const char *user_id, const char *reason, char left_at[CLOCK_ISO_LEN]);
 
 /* One participant session as the list shows it. */
 struct participant {

@@ -97,6 +97,12 @@ struct rt_ticket {
 /* A single-use ticket for the caller to subscribe to meeting_id. */
 enum err realtime_ticket(struct ctx *c, const char *meeting_id, struct rt_ticket *out);
 
+/* Who may listen to meeting_id: a member to everything, someone the
+ * waiting room holds to their own channel alone (*own_only), a removed or
+ * blocked person (403) and strangers (404) to nothing. m is filled. */
+struct meeting;
+enum err realtime_access(struct ctx *c, const char *meeting_id, struct meeting *m, bool *own_only);
+
 struct rt_grant {
 	const char *user_id;
 	const char *redirect;   /* internal URI nginx hands the connection to */

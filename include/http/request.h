@@ -93,6 +93,9 @@ enum err request_field_error(struct request *rq, const char *field, const char *
 enum err request_fail(struct request *rq, enum err e, const char *message);
 /* A request header by CGI name (HTTP_X_PROVIDER), arena-owned; NULL if absent. */
 const char *request_header(struct request *rq, const char *cgi_name);
+/* The version an If-Match header names ("7", W/"7"; our ETags are the
+ * resource's version); -1 if absent or "*". A malformed one is a 400. */
+enum err request_if_match(struct request *rq, int64_t *version);
 /* Value of query parameter `name` (percent-decoded, arena-owned) or NULL. */
 const char *request_query(struct request *rq, const char *name);
 /* Percent-decodes n bytes into the arena; NULL if malformed or if the

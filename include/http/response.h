@@ -38,6 +38,8 @@ void resp_free(struct response *rs);
 void resp_reset(struct response *rs);
 /* Adds a header line; name and value must not contain CR or LF (refused). */
 void resp_header(struct response *rs, const char *name, const char *value);
+/* ETag: "<version>" (the resource's version, compared by If-Match). */
+void resp_etag(struct response *rs, int64_t version);
 /* Starts a success envelope and returns the writer positioned for `data`. */
 struct jsonw *resp_data(struct response *rs, int status, const char *message);
 /* Starts a bare JSON body (the faces of the source documents answer

@@ -64,6 +64,8 @@ struct room_grant {
 	const char *meeting_id, *room, *meeting_url;
 	const char *user_id, *user_name, *email;
 	bool host;
+	/* the meeting's policy for this person: no camera, no screen share */
+	bool no_camera, no_screen_share;
 };
 
 /* A signed room token (a bearer secret: answered once, never stored). */

@@ -42,6 +42,15 @@ const struct route routes[] = {
 	{ M_PUT,    "/api/v1/meetings/:id/members/:user_id", api_meeting_member_set, AUTH_USER, LIMIT_MEETING, FACE_V1, "meeting_member_set", BODY_STD, NULL },
 	{ M_DELETE, "/api/v1/meetings/:id/members/:user_id", api_meeting_member_delete, AUTH_USER, LIMIT_MEETING, FACE_V1, "meeting_member_delete", BODY_STD, NULL },
 	{ M_GET,    "/api/v1/meetings/:id/audit", api_meeting_audit, AUTH_USER, LIMIT_NONE, FACE_V1, "meeting_audit", BODY_STD, NULL },
+	/* participants' controls, the waiting room, the security policy */
+	{ M_PUT,    "/api/v1/meetings/:id/participants/status", api_participant_status, AUTH_MEETING, LIMIT_STATUS, FACE_V1, "participant_status", BODY_STD, NULL },
+	{ M_POST,   "/api/v1/meetings/:id/participants/:user_id/actions", api_participant_action, AUTH_USER, LIMIT_PARTICIPANT, FACE_V1, "participant_action", BODY_STD, NULL },
+	{ M_GET,    "/api/v1/meetings/:id/waiting-room", api_waiting_room, AUTH_USER, LIMIT_NONE, FACE_V1, "waiting_room", BODY_STD, NULL },
+	{ M_POST,   "/api/v1/meetings/:id/waiting-room/admit", api_waiting_admit, AUTH_USER, LIMIT_PARTICIPANT, FACE_V1, "waiting_room_admit", BODY_STD, NULL },
+	{ M_POST,   "/api/v1/meetings/:id/waiting-room/deny", api_waiting_deny, AUTH_USER, LIMIT_PARTICIPANT, FACE_V1, "waiting_room_deny", BODY_STD, NULL },
+	{ M_GET,    "/api/v1/meetings/:id/security/policy", api_policy_get, AUTH_USER, LIMIT_NONE, FACE_V1, "policy_get", BODY_STD, NULL },
+	{ M_POST,   "/api/v1/meetings/:id/security/policy", api_policy_set, AUTH_USER, LIMIT_MEETING, FACE_V1, "policy_set", BODY_STD, NULL },
+	{ M_PATCH,  "/api/v1/meetings/:id/security/policy", api_policy_patch, AUTH_USER, LIMIT_MEETING, FACE_V1, "policy_patch", BODY_STD, NULL },
 	/* real time: tickets, the subscription nchan carries, resume, signals */
 	{ M_POST,   "/api/v1/meetings/:id/realtime-ticket", api_realtime_ticket, AUTH_MEETING, LIMIT_PARTICIPANT, FACE_V1, "realtime_ticket", BODY_STD, NULL },
 	{ M_GET,    "/ws/meetings/:id",          api_realtime_subscribe, AUTH_REALTIME, LIMIT_NONE, FACE_V1, "realtime_subscribe", BODY_STD, NULL },

@@ -42,3 +42,13 @@ ctx_record_outcome(struct ctx *c, struct db *db, int status, const char *outcome
 		return ERR_OK;
 	return c->outcome.record(c->outcome.arg, db, status, outcome);
 }
+
+bool
+ctx_detail_json(struct ctx *c, const char *key, const char *json)
+{
+	if (json == NULL || c->err.nextra >= sizeof(c->err.extra_key) / sizeof(c->err.extra_key[0]))
+		return false;
+	c->err.extra_key[c->err.nextra] = key;
+	c->err.extra_json[c->err.nextra++] = json;
+	return true;
+}

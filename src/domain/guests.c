@@ -112,6 +112,12 @@ guests_admit(struct ctx *c, const struct guest_request *g, struct guest_grant *o
 		return ERR_GUESTS_NOT_ALLOWED;
 	if ((e = meeting_allows(&m, MA_JOIN)) != ERR_OK)
 		return e;
+	/* the policy's refusals that apply before a guest even exists: a guest
+	 * has no verified address, so allowed domains keep guests out */
+	if (m.policy.locked)
+		return ERR_MEETING_LOCKED;
+	if (m.policy.allowed_domains != NULL && strcmp(m.policy.allowed_domains, "[]") != 0)
+		return ERR_DOMAIN_NOT_ALLOWED;
 	/* a guest of this very meeting asking again keeps who it is */
 	t.reuse = c->who.guest && c->who.guest_meeting_id != NULL &&
 	    strcmp(c->who.guest_meeting_id, m.id) == 0;

@@ -116,6 +116,33 @@ i64_at(const struct db_rows *rows, size_t r, size_t c, int64_t if_null, int64_t 
 	return v == NULL || parse_i64z(v, INT64_MIN, INT64_MAX, out) == ERR_OK;
 }
 
+static const char *const permission_names[PERM__MAX] = { "host", "all", "none" };
+
+const char *
+permission_name(enum permission p)
+{
+	return p < PERM__MAX ? permission_names[p] : "none";
+}
+
+enum permission
+permission_parse(const char *s)
+{
+	int p;
+
+	for (p = 0; s != NULL && p < PERM__MAX; p++)
+		if (strcmp(s, permission_names[p]) == 0)
+			return (enum permission)p;
+	return PERM__MAX;
+}
+
+static bool
+flag_at(const struct db_rows *rows, size_t r, size_t c)
+{
+	const char *v = db_cell(rows, r, c);
+
+	return v != NULL && strcmp(v, "1") == 0;
+}
+
 enum err
 meeting_from_row(const struct db_rows *rows, size_t r, struct meeting *m)
 {
@@ -162,6 +189,16 @@ meeting_from_row(const struct db_rows *rows, size_t r, struct meeting *m)
 	    i64_at(rows, r, MC_REMOTE_AGE, -1, &m->remote_age_s);
 	m->require_password = require_password != 0;
 	m->waiting_room = waiting_room != 0;
+	m->policy.locked = flag_at(rows, r, MC_LOCKED);
+	m->policy.waiting_everyone = flag_at(rows, r, MC_WAITING_EVERYONE);
+	m->policy.mute_on_entry = flag_at(rows, r, MC_MUTE_ON_ENTRY);
+	m->policy.disable_camera = flag_at(rows, r, MC_DISABLE_CAMERA);
+	m->policy.screen_share = permission_parse(db_cell(rows, r, MC_SCREEN_SHARE));
+	m->policy.chat = permission_parse(db_cell(rows, r, MC_CHAT));
+	m->policy.recording = permission_parse(db_cell(rows, r, MC_RECORDING));
+	m->policy.allowed_domains = db_cell(rows, r, MC_ALLOWED_DOMAINS);
+	ok = ok && m->policy.screen_share < PERM__MAX && m->policy.chat < PERM__MAX &&
+	    m->policy.recording < PERM__MAX;
 	/* unset: native rooms admit guests, other platforms do not */
 	m->allow_guests = db_cell(rows, r, MC_ALLOW_GUESTS) != NULL ?
 	    strcmp(db_cell(rows, r, MC_ALLOW_GUESTS), "1") == 0 : strcmp(m->platform, "native") == 0;

@@ -330,6 +330,9 @@ update_in_tx(struct db *db, void *arg)
 
 	if ((e = meeting_load(c, db, t->id, true, &m)) != ERR_OK || (e = update_allowed(c, &m, ch)) != ERR_OK)
 		return e;
+	/* two hosts editing at once: the second one's If-Match no longer holds */
+	if (ch->if_match >= 0 && ch->if_match != m.version)
+		return ERR_PRECONDITION_FAILED;
 	if (ch->set_start)
 		clock_db_datetime(ch->start_ms, sched);
 	p[0] = DB_STR(ch->set_title ? ch->title : m.title);

@@ -20,6 +20,8 @@
 #include "domain/credentials.h"
 #include "domain/journal.h"
 #include "domain/meetings.h"
+#include "domain/policy.h"
+#include "domain/waiting_room.h"
 #include "domain/users.h"
 #include "platforms/provider.h"
 #include "store/limiter.h"
@@ -157,6 +159,8 @@ struct join_tx {
 	enum err unknown;
 	struct joined *out;
 	bool refused;           /* a wrong passcode, counted and committed */
+	bool waiting;           /* a knock on the waiting room, committed */
+	int64_t position;       /* its place in the queue */
 	char participant_id[ULID_LEN + 1];
 	char joined_at[CLOCK_ISO_LEN];
 };
@@ -185,8 +189,8 @@ open_session(struct ctx *c, struct db *db, const char *meeting_id, struct joined
 
 /* Records a participant event: data built with the JSON writer. */
 static enum err
-participant_event(struct ctx *c, struct db *db, const char *meeting_id, const char *type,
-    const char *role, const char *at_key, const char *at, const char *reason)
+participant_event(struct ctx *c, struct db *db, const char *meeting_id, const char *user_id,
+    const char *type, const char *role, const char *at_key, const char *at, const char *reason)
 {
 	struct buf data;
 	struct jsonw w;
@@ -195,7 +199,7 @@ participant_event(struct ctx *c, struct db *db, const char *meeting_id, const ch
 	buf_init(&data, EVENT_MAX);
 	jw_init(&w, &data);
 	jw_obj_open(&w);
-	jw_kstr(&w, "user_id", c->who.subject);
+	jw_kstr(&w, "user_id", user_id);
 	if (role != NULL)
 		jw_kstr(&w, "role", role);
 	jw_kstr(&w, at_key, at);
@@ -249,11 +253,11 @@ join_in_tx(struct db *db, void *ctx)
 	struct db_rows rows;
 	struct meeting m;
 	const char *role;
-	bool found, refused;
+	bool found, refused, admitted, waiting, muted, video;
 	int64_t open, now_ms;
 	enum err e;
 
-	t->refused = false;
+	t->refused = t->waiting = false;
 	if ((e = meeting_load_any(c, db, t->id, true, &m)) != ERR_OK && e != ERR_MEETING_NOT_FOUND)
 		return e;
 	found = e == ERR_OK;
@@ -269,6 +273,16 @@ join_in_tx(struct db *db, void *ctx)
 		return e;
 	if ((e = open_session(c, db, m.id, t->out)) != ERR_PARTICIPANT_NOT_FOUND)
 		return e;       /* already in: the open session is the answer */
+	/* lock, block, removal, domains; then the waiting room (a knock is
+	 * committed, and answered 202), then the cap: policy.h */
+	if ((e = policy_admits(c, db, &m, &admitted, &waiting)) != ERR_OK)
+		return e;
+	if (policy_must_wait(&m) && !admitted) {
+		if ((e = waiting_knock(c, db, &m, &t->position)) != ERR_OK)
+			return e;
+		t->waiting = true;
+		return ERR_OK;
+	}
 	if (m.participant_limit > 0) {
 		p[0] = DB_STR(m.id);
 		if ((e = db_exec(db, STMT_PART_COUNT_OPEN, p, 1, c->arena, &rows, 1, NULL)) != ERR_OK)
@@ -297,8 +311,11 @@ join_in_tx(struct db *db, void *ctx)
 	p[3] = DB_STR(role);
 	p[4] = DB_STR(t->j->connection_id);
 	p[5] = DB_STR(t->j->device_type);
-	p[6] = DB_I64(t->j->join_muted);
-	p[7] = DB_I64(!t->j->join_without_video);
+	/* the policy may mute everyone on entry and keep cameras off */
+	muted = t->j->join_muted || m.policy.mute_on_entry;
+	video = !t->j->join_without_video && !m.policy.disable_camera;
+	p[6] = DB_I64(muted);
+	p[7] = DB_I64(video);
 	p[8] = DB_STR(now_db);
 	if ((e = db_exec(db, STMT_PART_INSERT, p, 9, c->arena, NULL, 0, NULL)) != ERR_OK)
 		return e;
@@ -308,9 +325,10 @@ join_in_tx(struct db *db, void *ctx)
 		return ERR_NOMEM;
 	t->out->meeting_id = t->id;
 	t->out->role = role;
-	t->out->is_muted = t->j->join_muted;
-	t->out->is_video_enabled = !t->j->join_without_video;
-	return participant_event(c, db, m.id, "participant.joined", role, "joined_at", t->joined_at, NULL);
+	t->out->is_muted = muted;
+	t->out->is_video_enabled = video;
+	return participant_event(c, db, m.id, c->who.subject, "participant.joined", role, "joined_at",
+	    t->joined_at, NULL);
 }
 
 /* A member already in the meeting: the open session is the answer, read
@@ -346,6 +364,20 @@ repeat_join(struct ctx *c, const char *id, struct joined *out, bool *done)
 	return ERR_OK;
 }
 
+/* 202 WAITING_ROOM_REQUIRED, with the place in the queue and how to
+ * follow the decision (the caller's own real-time channel). */
+static enum err
+waiting_answer(struct ctx *c, const char *id, int64_t position)
+{
+	const char *follow = arena_printf(c->arena, "\"POST /api/v1/meetings/%s/realtime-ticket, then "
+	    "/ws/meetings/%s: the decision arrives as waiting_room_admitted or waiting_room_denied; "
+	    "then join again\"", id, id);
+
+	ctx_detail_json(c, "position", arena_printf(c->arena, "%lld", (long long)position));
+	ctx_detail_json(c, "follow", follow);
+	return ctx_fail(c, ERR_WAITING_ROOM_REQUIRED, "Waiting for a host to let you in");
+}
+
 enum err
 meetings_join(struct ctx *c, const char *id, struct join_request *j, enum err unknown,
     struct joined *out)
@@ -360,6 +392,8 @@ meetings_join(struct ctx *c, const char *id, struct join_request *j, enum err un
 		return e;
 	if ((e = db_tx(c->app->db, join_in_tx, &t)) != ERR_OK)
 		return e;
+	if (t.waiting)
+		return waiting_answer(c, id, t.position);
 	return t.refused ? unknown : ERR_OK;
 }
 
@@ -397,7 +431,14 @@ enum err
 participant_end_session(struct ctx *c, struct db *db, const char *meeting_id, const char *reason,
     char left_at[CLOCK_ISO_LEN])
 {
-	struct db_val p[2] = { DB_STR(meeting_id), DB_STR(c->who.subject) };
+	return participant_end_session_of(c, db, meeting_id, c->who.subject, reason, left_at);
+}
+
+enum err
+participant_end_session_of(struct ctx *c, struct db *db, const char *meeting_id, const char *user_id,
+    const char *reason, char left_at[CLOCK_ISO_LEN])
+{
+	struct db_val p[2] = { DB_STR(meeting_id), DB_STR(user_id) };
 	uint64_t n = 0;
 	enum err e;
 
@@ -406,7 +447,8 @@ participant_end_session(struct ctx *c, struct db *db, const char *meeting_id, co
 	if (n == 0)
 		return ERR_PARTICIPANT_NOT_FOUND;
 	clock_iso8601((int64_t)time(NULL), left_at);
-	return participant_event(c, db, meeting_id, "participant.left", NULL, "left_at", left_at, reason);
+	return participant_event(c, db, meeting_id, user_id, "participant.left", NULL, "left_at", left_at,
+	    reason);
 }
 
 enum err
@@ -510,6 +552,16 @@ meetings_room_token(struct ctx *c, const char *id, const char *user_name, struct
 	if ((e = meeting_load(c, c->app->db, id, false, &out->m)) != ERR_OK ||
 	    (e = meeting_allows(&out->m, MA_JOIN)) != ERR_OK)
 		return e;
+	/* a room token lets its holder into the media: the same admission as a
+	 * join (policy.h), and the waiting room must have let them in */
+	if (!meeting_is_host(&out->m)) {
+		const char *status;
+
+		if ((e = policy_exclusion(c, c->app->db, &out->m, &status)) != ERR_OK)
+			return e;
+		if (policy_must_wait(&out->m) && (status == NULL || strcmp(status, "admitted") != 0))
+			return ctx_fail(c, ERR_FORBIDDEN, "Wait for a host to let you in first");
+	}
 	if ((p = provider_find(out->m.platform)) == NULL)
 		return ERR_INTERNAL;
 	if (p->room_token == NULL)
@@ -526,6 +578,9 @@ meetings_room_token(struct ctx *c, const char *id, const char *user_name, struct
 	g.user_name = user_name != NULL ? user_name : u.display_name != NULL && u.display_name[0] != '\0' ?
 	    u.display_name : c->who.subject;
 	g.host = meeting_is_host(&out->m);
+	/* what the policy lets a non-host publish */
+	g.no_camera = !g.host && out->m.policy.disable_camera;
+	g.no_screen_share = !g.host && out->m.policy.screen_share != PERM_ALL;
 	out->user_name = g.user_name;
 	out->host = g.host;
 	if (strcmp(p->name, "jitsi") == 0)

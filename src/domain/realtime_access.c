@@ -17,11 +17,36 @@
 #include "core/clock.h"
 #include "core/rand.h"
 #include "domain/meeting.h"
+#include "domain/policy.h"
 #include "domain/realtime.h"
 #include "store/db.h"
 
 #define TICKET_BYTES 32
 #define TICKET_LEN 43           /* base64url of 32 bytes, unpadded */
+
+/* Who may listen to a meeting, and to what: a member to everything; someone
+ * the waiting room holds (an outsider's knock, a guest not admitted yet)
+ * to their own channel alone, where the decision arrives; someone removed
+ * or blocked, and strangers, to nothing. */
+enum err
+realtime_access(struct ctx *c, const char *meeting_id, struct meeting *m, bool *own_only)
+{
+	const char *status;
+	enum err e;
+
+	*own_only = false;
+	if ((e = meeting_load_any(c, c->app->db, meeting_id, false, m)) != ERR_OK ||
+	    (e = policy_exclusion(c, c->app->db, m, &status)) != ERR_OK)
+		return e;
+	if (m->my_role == ROLE_NONE) {
+		if (status == NULL || strcmp(status, "admitted") == 0)
+			return ERR_MEETING_NOT_FOUND;
+		*own_only = true;
+		return ERR_OK;
+	}
+	*own_only = policy_must_wait(m) && (status == NULL || strcmp(status, "admitted") != 0);
+	return ERR_OK;
+}
 
 static enum err
 still_open(const struct meeting *m)
@@ -41,9 +66,10 @@ realtime_ticket(struct ctx *c, const char *meeting_id, struct rt_ticket *out)
 	int64_t ttl = c->app->cfg->realtime_ticket_ttl;
 	struct db_val p[4];
 	struct meeting m;
+	bool own_only;
 	enum err e;
 
-	if ((e = meeting_load(c, c->app->db, meeting_id, false, &m)) != ERR_OK ||
+	if ((e = realtime_access(c, meeting_id, &m, &own_only)) != ERR_OK ||
 	    (e = still_open(&m)) != ERR_OK)
 		return e;
 	if (!rand_bytes(raw, sizeof(raw)))
@@ -99,6 +125,7 @@ enum err
 realtime_open(struct ctx *c, const char *meeting_id, const char *ticket, struct rt_grant *out)
 {
 	struct meeting m;
+	bool own_only;
 	size_t n;
 	char *uri;
 	enum err e;
@@ -107,13 +134,14 @@ realtime_open(struct ctx *c, const char *meeting_id, const char *ticket, struct 
 		return ERR_MEETING_NOT_FOUND;
 	if (ticket != NULL && (e = spend_ticket(c, meeting_id, ticket)) != ERR_OK)
 		return e;
-	if ((e = meeting_load(c, c->app->db, meeting_id, false, &m)) != ERR_OK ||
+	if ((e = realtime_access(c, meeting_id, &m, &own_only)) != ERR_OK ||
 	    (e = still_open(&m)) != ERR_OK)
 		return e;
-	n = sizeof("/internal/sub//") + 2 * ULID_LEN;
+	/* someone waiting hears their own channel only (nginx/meetd-realtime.conf) */
+	n = sizeof("/internal/sub-own//") + 2 * ULID_LEN;
 	if ((uri = arena_alloc(c->arena, n)) == NULL)
 		return ERR_NOMEM;
-	snprintf(uri, n, "/internal/sub/%s/%s", m.id, c->who.subject);
+	snprintf(uri, n, "/internal/%s/%s/%s", own_only ? "sub-own" : "sub", m.id, c->who.subject);
 	out->user_id = c->who.subject;
 	out->redirect = uri;
 	return ERR_OK;

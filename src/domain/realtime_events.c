@@ -45,6 +45,13 @@ static const struct {
 	{ "meeting.ended", "meeting_ended" },
 	{ "participant.joined", "join" },
 	{ "participant.left", "leave" },
+	{ "meeting.policy_updated", "meeting_updated" },
+	{ "participant.updated", "participant_update" },
+	{ "participant.hand", "hand_raise" },
+	{ "participant.removed", "participant_removed" },
+	{ "participant.waiting", "participant_waiting" },
+	{ "participant.admitted", "waiting_room_admitted" },
+	{ "participant.denied", "waiting_room_denied" },
 };
 
 static const char *const signal_names[SIG__MAX] = {
@@ -103,6 +110,23 @@ write_message(struct jsonw *w, const char *type, const char *event, const char *
 	jw_obj_close(w);
 }
 
+/* 001's user_id of a message: the participant an event is about (its
+ * data's user_id: who joined, left, was muted or removed), else who acted.
+ * The string lives in the arena. */
+static const char *
+subject_of(struct ctx *c, const char *data)
+{
+	const char *who = c->who.subject;
+	json_t *j, *u;
+
+	if (data != NULL && (j = json_loads(data, 0, NULL)) != NULL) {
+		if (json_is_string(u = json_object_get(j, "user_id")))
+			who = arena_strdup(c->arena, json_string_value(u));
+		json_decref(j);
+	}
+	return who;
+}
+
 enum err
 events_append(struct ctx *c, struct db *db, const char *meeting_id, const char *to_user,
     const char *event_type, const char *data, const char *payload)
@@ -124,7 +148,7 @@ events_append(struct ctx *c, struct db *db, const char *meeting_id, const char *
 	}
 	buf_init(&msg, MESSAGE_MAX);
 	jw_init(&w, &msg);
-	write_message(&w, type, event_type, meeting_id, c->who.subject, data,
+	write_message(&w, type, event_type, meeting_id, subject_of(c, data), data,
 	    to_user != NULL ? "own" : "meeting");
 	if (msg.failed) {
 		buf_free(&msg);
@@ -147,12 +171,15 @@ events_append(struct ctx *c, struct db *db, const char *meeting_id, const char *
 	return e;
 }
 
-/* An ended or cancelled meeting's last message: its channel closes after
- * it. The stored message starts with its type and event (write_message). */
+/* An ended or cancelled meeting's last message, or a removed participant's
+ * on their own channel: the channel closes after it (with it, every
+ * connection listening on it). The stored message starts with its type and
+ * event (write_message). */
 static bool
 closes_meeting(const char *stored)
 {
 	return strncmp(stored, "{\"type\":\"meeting_ended\"", 23) == 0 ||
+	    strncmp(stored, "{\"type\":\"participant_removed\"", 29) == 0 ||
 	    strncmp(stored, "{\"type\":\"meeting_updated\",\"event\":\"meeting.cancelled\"", 53) == 0;
 }
 
@@ -192,8 +219,8 @@ publish_row(struct ctx *c, const struct db_rows *rows, size_t r)
 	 * whose type is in its data */
 	if ((e = nchan_publish(c->app->nchan, channel, NULL, msg, strlen(msg))) != ERR_OK)
 		return e;
-	/* the meeting is over (ended or cancelled): close every connection
-	 * to it (each one also listens on its own channels, which go with it) */
+	/* the meeting is over (ended or cancelled), or someone was put out of
+	 * it: close the channel, and with it every connection listening on it */
 	if (ended)
 		(void)nchan_delete(c->app->nchan, channel);
 	p[0] = DB_STR(db_cell(rows, r, 0));
@@ -305,11 +332,12 @@ events_after(struct ctx *c, const char *meeting_id, int64_t after, int64_t own_a
 	struct db_rows rows;
 	struct db_val p[2];
 	struct meeting m;
+	bool own_only;
 	size_t r;
 	enum err e;
 
 	memset(out, 0, sizeof(*out));
-	if ((e = meeting_load(c, c->app->db, meeting_id, false, &m)) != ERR_OK)
+	if ((e = realtime_access(c, meeting_id, &m, &own_only)) != ERR_OK)
 		return e;
 	p[0] = DB_STR(m.id);
 	p[1] = DB_STR(c->who.subject);
@@ -327,7 +355,9 @@ events_after(struct ctx *c, const char *meeting_id, int64_t after, int64_t own_a
 	}
 	if ((out->events = arena_alloc(c->arena, sizeof(*out->events) * (size_t)limit * 2)) == NULL)
 		return ERR_NOMEM;
-	if ((e = read_channel(c, m.id, "", after, out->meeting_seq, limit, out)) != ERR_OK)
+	if (own_only)
+		out->meeting_seq = 0;   /* not theirs to read while they wait */
+	else if ((e = read_channel(c, m.id, "", after, out->meeting_seq, limit, out)) != ERR_OK)
 		return e;
 	if (own_after >= 0)
 		e = read_channel(c, m.id, c->who.subject, own_after, out->own_seq, limit, out);

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "core/parse.h"
 #include "http/request.h"
 
 static const char *const method_names[M__MAX] = {
@@ -117,4 +118,28 @@ request_query(struct request *rq, const char *name)
 		p = amp != NULL ? amp + 1 : NULL;
 	}
 	return NULL;
+}
+
+enum err
+request_if_match(struct request *rq, int64_t *version)
+{
+	const char *v = request_header(rq, "HTTP_IF_MATCH");
+	size_t n;
+	char digits[24];
+
+	*version = -1;
+	if (v == NULL || strcmp(v, "*") == 0)
+		return ERR_OK;
+	if (strncmp(v, "W/", 2) == 0)
+		v += 2;
+	n = strlen(v);
+	if (n < 3 || n - 2 >= sizeof(digits) || v[0] != '"' || v[n - 1] != '"')
+		return request_field_error(rq, "If-Match", "must be an ETag this server gave (\"7\")");
+	memcpy(digits, v + 1, n - 2);
+	digits[n - 2] = '\0';
+	if (parse_i64z(digits, 0, INT64_MAX, version) != ERR_OK) {
+		*version = -1;
+		return request_field_error(rq, "If-Match", "must be an ETag this server gave (\"7\")");
+	}
+	return ERR_OK;
 }

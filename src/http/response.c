@@ -132,6 +132,10 @@ resp_error(struct response *rs, enum err e, const struct errinfo *info, enum fac
 	}
 	for (i = 0; info != NULL && i < info->nfields; i++)
 		jw_kstr(&rs->w, info->field[i], info->reason[i]);
+	for (i = 0; info != NULL && i < info->nextra; i++) {
+		jw_key(&rs->w, info->extra_key[i]);
+		jw_raw(&rs->w, info->extra_json[i], strlen(info->extra_json[i]));
+	}
 	jw_obj_close(&rs->w);
 }
 
@@ -145,4 +149,13 @@ resp_finish(struct response *rs)
 	clock_iso8601((int64_t)time(NULL), ts);
 	jw_kstr(&rs->w, "timestamp", ts);
 	jw_obj_close(&rs->w);
+}
+
+void
+resp_etag(struct response *rs, int64_t version)
+{
+	char v[32];
+
+	snprintf(v, sizeof(v), "\"%lld\"", (long long)version);
+	resp_header(rs, "ETag", v);
 }

@@ -59,6 +59,19 @@ room_token(struct ctx *c, const struct room_grant *g, struct room_token *out)
 	jw_kstr(&w, "room", g->room);
 	jw_kbool(&w, "roomJoin", true);
 	jw_kbool(&w, "canPublish", true);
+	if (g->no_camera || g->no_screen_share) {
+		/* LiveKit's VideoGrant: the sources this token may publish */
+		jw_key(&w, "canPublishSources");
+		jw_arr_open(&w);
+		jw_str(&w, "microphone");
+		if (!g->no_camera)
+			jw_str(&w, "camera");
+		if (!g->no_screen_share) {
+			jw_str(&w, "screen_share");
+			jw_str(&w, "screen_share_audio");
+		}
+		jw_arr_close(&w);
+	}
 	jw_kbool(&w, "canSubscribe", true);
 	jw_kbool(&w, "canPublishData", true);
 	jw_kbool(&w, "roomAdmin", g->host);

@@ -27,7 +27,9 @@
 	ISO("m.updated_at") ", m.version, mm.role, " \
 	"TIMESTAMPDIFF(SECOND, m.started_at, COALESCE(m.ended_at, UTC_TIMESTAMP(3))), " \
 	"m.host_url_box, m.remote_status, TIMESTAMPDIFF(SECOND, m.remote_checked_at, UTC_TIMESTAMP(3)), " \
-	"m.recording_url, m.remote_account, m.allow_guests"
+	"m.recording_url, m.remote_account, m.allow_guests, m.locked, m.waiting_room_everyone, " \
+	"m.mute_on_entry, m.disable_camera, m.screen_share_permissions, m.chat_permissions, " \
+	"m.recording_permissions, m.allowed_domains"
 
 /* The user projection read by users.c (enum user_col there): keep the two
  * in the same order. An account without a login address shows the first
@@ -531,4 +533,54 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 		"UPDATE realtime_channels SET connections = ?, "
 		"away_since = IF(connections <= 0 AND user_id <> '', COALESCE(away_since, UTC_TIMESTAMP(3)), NULL) "
 		"WHERE meeting_id = ? AND user_id = ?", true },
+	/* participants' controls, waiting room, policy (schema 009) */
+	[STMT_POLICY_UPDATE] = {
+		"UPDATE meetings SET participant_limit = ?, require_password = ?, waiting_room = ?, "
+		"allow_guests = ?, locked = ?, waiting_room_everyone = ?, mute_on_entry = ?, disable_camera = ?, "
+		"screen_share_permissions = ?, chat_permissions = ?, recording_permissions = ?, "
+		"allowed_domains = ?, version = version + 1, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", true },
+	[STMT_EXCL_BLOCKED_LIST] = {
+		"SELECT user_id FROM meeting_exclusions WHERE meeting_id = ? AND kind = 'blocked' "
+		"ORDER BY user_id LIMIT 1001", true },
+	[STMT_EXCL_BLOCKED_CLEAR] = {
+		"DELETE FROM meeting_exclusions WHERE meeting_id = ? AND kind = 'blocked'", true },
+	[STMT_EXCL_ADD] = {
+		"INSERT INTO meeting_exclusions (meeting_id, user_id, kind, created_by, created_at) "
+		"VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3)) ON DUPLICATE KEY UPDATE created_by = VALUE(created_by)", true },
+	[STMT_EXCL_DELETE] = {
+		"DELETE FROM meeting_exclusions WHERE meeting_id = ? AND user_id = ? AND kind = ?", true },
+	[STMT_ADMISSION_STATE] = {
+		/* what stands between a person and a meeting, in one read */
+		"SELECT (SELECT GROUP_CONCAT(kind ORDER BY kind) FROM meeting_exclusions "
+		"WHERE meeting_id = ? AND user_id = ?), "
+		"(SELECT status FROM waiting_room WHERE meeting_id = ? AND user_id = ?)", true },
+	[STMT_PART_STATUS_LOCK] = {
+		"SELECT id, is_muted, is_video_enabled, is_screen_sharing, is_hand_raised FROM meeting_participants "
+		"WHERE meeting_id = ? AND user_id = ? AND active = 1 FOR UPDATE", false },
+	[STMT_PART_STATUS_SET] = {
+		"UPDATE meeting_participants SET is_muted = ?, is_video_enabled = ?, is_screen_sharing = ?, "
+		"is_hand_raised = ? WHERE id = ?", true },
+	[STMT_WAIT_KNOCK] = {
+		/* a denied person knocking again goes to the end of the queue;
+		 * anyone else keeps their place (assignments run left to right) */
+		"INSERT INTO waiting_room (meeting_id, user_id, status, knocked_at) "
+		"VALUES (?, ?, 'waiting', UTC_TIMESTAMP(3)) ON DUPLICATE KEY UPDATE "
+		"knocked_at = IF(status = 'denied', VALUE(knocked_at), knocked_at), "
+		"decided_at = IF(status = 'denied', NULL, decided_at), "
+		"status = IF(status = 'denied', 'waiting', status)", false },
+	[STMT_WAIT_POSITION] = {
+		"SELECT me.status, (SELECT COUNT(*) FROM waiting_room w WHERE w.meeting_id = me.meeting_id "
+		"AND w.status = 'waiting' AND (w.knocked_at < me.knocked_at OR "
+		"(w.knocked_at = me.knocked_at AND w.id <= me.id))) "
+		"FROM waiting_room me WHERE me.meeting_id = ? AND me.user_id = ?", true },
+	[STMT_WAIT_LIST] = {
+		"SELECT w.user_id, u.display_name, " ISO("w.knocked_at") " FROM waiting_room w "
+		"JOIN users u ON u.id = w.user_id WHERE w.meeting_id = ? AND w.status = 'waiting' "
+		"ORDER BY w.knocked_at, w.id LIMIT 1000", true },
+	[STMT_WAIT_DECIDE] = {
+		"UPDATE waiting_room SET status = ?, decided_at = UTC_TIMESTAMP(3), decided_by = ? "
+		"WHERE meeting_id = ? AND user_id = ? AND status = 'waiting'", true },
+	[STMT_MEETING_HOSTS] = {
+		"SELECT user_id FROM meeting_members WHERE meeting_id = ? AND role IN ('organizer', 'co_host') "
+		"LIMIT 100", true },
 };

@@ -73,7 +73,9 @@ def random_ulid():
 # --- meetings ----------------------------------------------------------------
 
 def meeting_body(**fields):
-    body = {"title": "Planning", "scheduled_for": future(), "duration": 30}
+    # no waiting room unless a test asks for one (the API's default is on:
+    # then people who are not members wait for a host, test_controls.py)
+    body = {"title": "Planning", "scheduled_for": future(), "duration": 30, "waiting_room": False}
     body.update(fields)
     return {k: v for k, v in body.items() if v is not _DROP}
 

@@ -67,7 +67,7 @@ def test_create_returns_the_full_meeting_to_its_organizer(stack, host):
 
 def test_create_defaults(stack, host):
     _, token = host
-    m = create(stack, token, title="Defaults")
+    m = create(stack, token, title="Defaults", waiting_room=DROP)
     assert m["platform"] == "native" and m["timezone"] == "UTC"
     assert m["require_password"] is True and m["waiting_room"] is True
     assert m["participant_limit"] is None and m["description"] is None and m["event_id"] is None

@@ -14,7 +14,8 @@ SOON = "2030-01-01T10:00:00+01:00"
 
 
 def create(stack, token, **fields):
-    body = {"title": "Standup", "scheduled_for": SOON, "duration": 30}
+    # no waiting room: these tests join by passcode (test_controls.py has it)
+    body = {"title": "Standup", "scheduled_for": SOON, "duration": 30, "waiting_room": False}
     body.update(fields)
     return assert_success(stack.call("POST", "/api/v1/meetings", body, token=token), 201)
 

@@ -51,6 +51,10 @@ EXPECTED_ID_ROUTES = {
     ("DELETE", "/api/v1/meetings/:id/members/:user_id"), ("GET", "/api/v1/meetings/:id/audit"),
     ("POST", "/api/v1/meetings/:id/realtime-ticket"), ("GET", "/api/v1/meetings/:id/events"),
     ("POST", "/api/v1/meetings/:id/signals"),
+    ("PUT", "/api/v1/meetings/:id/participants/status"), ("POST", "/api/v1/meetings/:id/participants/:user_id/actions"),
+    ("GET", "/api/v1/meetings/:id/waiting-room"), ("POST", "/api/v1/meetings/:id/waiting-room/admit"),
+    ("POST", "/api/v1/meetings/:id/waiting-room/deny"), ("GET", "/api/v1/meetings/:id/security/policy"),
+    ("POST", "/api/v1/meetings/:id/security/policy"), ("PATCH", "/api/v1/meetings/:id/security/policy"),
 }
 
 # a body that is valid for the route, so only authorization can refuse it
@@ -59,6 +63,12 @@ VALID_BODY = {
     ("POST", "/api/v1/meetings/:id/join"): {"device_type": "web"},
     ("PUT", "/api/v1/meetings/:id/members/:user_id"): {"role": "co_host"},
     ("POST", "/api/v1/meetings/:id/signals"): {"type": "typing"},
+    ("PUT", "/api/v1/meetings/:id/participants/status"): {"is_muted": True},
+    ("POST", "/api/v1/meetings/:id/participants/:user_id/actions"): {"action": "remove"},
+    ("POST", "/api/v1/meetings/:id/waiting-room/admit"): {"all": True},
+    ("POST", "/api/v1/meetings/:id/waiting-room/deny"): {"all": True},
+    ("POST", "/api/v1/meetings/:id/security/policy"): {"lock_meeting": True},
+    ("PATCH", "/api/v1/meetings/:id/security/policy"): {"blocked_users": []},
 }
 
 

@@ -72,6 +72,7 @@ api_meeting_get(struct request *rq, struct response *rs)
 
 	if ((e = meeting_load(&rq->ctx, rq->ctx.app->db, rq->params[0], false, &m)) != ERR_OK)
 		return e;
+	resp_etag(rs, m.version);
 	return meeting_write(&rq->ctx, resp_data(rs, 200, "Meeting retrieved successfully"), &m);
 }
 
@@ -233,6 +234,8 @@ api_meeting_update(struct request *rq, struct response *rs)
 	ch.require_password = v[U_REQUIRE_PASSWORD].b;
 	ch.set_waiting_room = v[U_WAITING_ROOM].present;
 	ch.waiting_room = v[U_WAITING_ROOM].b;
+	if ((e = request_if_match(rq, &ch.if_match)) != ERR_OK)
+		return e;
 	e = meetings_update(&rq->ctx, rq->params[0], &ch, &out);
 	return send_canonical(rs, 200, "Meeting updated successfully", &out, e);
 }
