@@ -4,9 +4,10 @@
  *
  * A lasting event is written once, in its change's transaction: the outbox
  * row holds the webhook payload and the client's message, numbered in its
- * channel. After the request is answered its responder publishes it; the
- * worker publishes whatever a responder could not (nchan down, a crash
- * between commit and publish). A client that sees a gap in the numbers
+ * channel. After the request is answered its responder publishes it and
+ * marks it taken in a MEMORY table (no durable commit); the worker folds
+ * those marks into the outbox in batches, and publishes whatever a
+ * responder could not (nchan down, a crash between commit and publish). A client that sees a gap in the numbers
  * reads the missing ones from the outbox, so late or twice is harmless and
  * lost is impossible.
  */
@@ -258,6 +259,10 @@ events_publish_due(struct ctx *c, int64_t *published)
 	*published = 0;
 	if (!nchan_enabled(c->app->nchan))
 		return ERR_OK;
+	/* what responders marked taken (cheaply) becomes durable, in one batch */
+	if ((e = db_exec(c->app->db, STMT_OUTBOX_RT_FOLD, NULL, 0, NULL, NULL, 0, NULL)) != ERR_OK ||
+	    (e = db_exec(c->app->db, STMT_OUTBOX_RT_FOLD_CLEAN, NULL, 0, NULL, NULL, 0, NULL)) != ERR_OK)
+		return e;
 	p[0] = DB_I64(RESPONDER_GRACE_S);
 	p[1] = DB_I64(DUE_BATCH);
 	if ((e = db_exec(c->app->db, STMT_OUTBOX_RT_PENDING, p, 2, c->arena, &rows, DUE_BATCH,

@@ -481,12 +481,20 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 		"SELECT seq, meeting_id, channel_user, channel_seq, rt_message FROM outbox_events "
 		"WHERE id = ? AND realtime_at IS NULL", true },
 	[STMT_OUTBOX_RT_DONE] = {
-		"UPDATE outbox_events SET realtime_at = UTC_TIMESTAMP(3) WHERE seq = ? AND realtime_at IS NULL", true },
+		/* a MEMORY row: no durable commit per event (schema 008) */
+		"INSERT IGNORE INTO outbox_published (seq) VALUES (?)", true },
+	[STMT_OUTBOX_RT_FOLD] = {
+		"UPDATE outbox_events o JOIN outbox_published p ON p.seq = o.seq "
+		"SET o.realtime_at = UTC_TIMESTAMP(3) WHERE o.realtime_at IS NULL", true },
+	[STMT_OUTBOX_RT_FOLD_CLEAN] = {
+		"DELETE p FROM outbox_published p JOIN outbox_events o ON o.seq = p.seq "
+		"WHERE o.realtime_at IS NOT NULL", true },
 	[STMT_OUTBOX_RT_PENDING] = {
 		/* older than the responders' own attempt, in commit order */
-		"SELECT seq, meeting_id, channel_user, channel_seq, rt_message FROM outbox_events "
-		"WHERE realtime_at IS NULL AND created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND "
-		"ORDER BY seq LIMIT ?", true },
+		"SELECT o.seq, o.meeting_id, o.channel_user, o.channel_seq, o.rt_message FROM outbox_events o "
+		"WHERE o.realtime_at IS NULL AND o.created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND "
+		"AND NOT EXISTS (SELECT 1 FROM outbox_published p WHERE p.seq = o.seq) "
+		"ORDER BY o.seq LIMIT ?", true },
 	[STMT_OUTBOX_PURGE] = {
 		/* past the resume window and taken by every consumer */
 		"DELETE FROM outbox_events WHERE created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND "

@@ -301,3 +301,30 @@ def test_config_check_refuses_bad_idp(make_stack, tmp_path):
         s2 = make_stack(start=False, **settings)
         r = s2.meetd.run("-t", check=False)
         assert r.returncode != 0 and needle in r.stderr, (settings, r.stderr)
+
+
+def test_allowed_domains_admit_a_provider_verified_address(make_stack, tmp_path):
+    """A meeting's allowed domains (security policy) admit an address an
+    identity provider marks email_verified, in one of the domains; the
+    same address unverified, or another domain, is refused."""
+    kc = rsa_key()
+    f = str(tmp_path / "kc.json")
+    write(f, jwks(jwk(kc, "kc-1")))
+    os.chmod(tmp_path, 0o755)
+    s = make_stack(**{"idp.kc__issuer": ISS_A, "idp.kc__audience": AUD, "idp.kc__algorithms": "RS256",
+                      "idp.kc__jwks_file": f})
+    host = s.meetd.token("policy-host")
+    body = {"title": "Domains", "duration": 30, "waiting_room": False,
+            "scheduled_for": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 86400))}
+    m = s.call("POST", "/api/v1/meetings", body, token=host).json()["data"]
+    r = s.call("PATCH", f"/api/v1/meetings/{m['id']}/security/policy", {"allowed_domains": ["example.org"]},
+               token=host)
+    assert r.status == 200, r.body
+    link = {"invitation_token": m["invitation_token"]}
+    verified = mint(kc, "RS256", ISS_A, "kc-1", sub="v1", email="ann@Example.org", email_verified=True)
+    unverified = mint(kc, "RS256", ISS_A, "kc-1", sub="v2", email="bob@example.org", email_verified=False)
+    elsewhere = mint(kc, "RS256", ISS_A, "kc-1", sub="v3", email="cy@example.com", email_verified=True)
+    assert s.call("POST", "/api/v1/meetings/join", link, token=verified).status == 200
+    for tok in (unverified, elsewhere):
+        r = s.call("POST", "/api/v1/meetings/join", link, token=tok)
+        assert_error(r, 403, "DOMAIN_NOT_ALLOWED")
