@@ -14,7 +14,12 @@ ALTER TABLE meetings
     ADD COLUMN screen_share_permissions ENUM('host', 'all', 'none') NOT NULL DEFAULT 'all',
     ADD COLUMN chat_permissions         ENUM('host', 'all', 'none') NOT NULL DEFAULT 'all',
     ADD COLUMN recording_permissions    ENUM('host', 'all', 'none') NOT NULL DEFAULT 'host',
-    ADD COLUMN allowed_domains          VARCHAR(2048) NULL;  -- JSON array, lower case
+    ADD COLUMN allowed_domains          VARCHAR(2048) NULL,  -- JSON array, lower case
+    -- open sessions, kept by every statement that opens or closes one, so
+    -- the cap is one read of the row a join locks anyway, however many are in
+    ADD COLUMN open_participants        INT NOT NULL DEFAULT 0;
+UPDATE meetings m SET open_participants =
+    (SELECT COUNT(*) FROM meeting_participants p WHERE p.meeting_id = m.id AND p.active = 1);
 
 -- Who may not come in: blocked by the policy, or removed by a host (until a
 -- host lets them back). Both are checked on every path that admits.

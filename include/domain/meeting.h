@@ -76,6 +76,7 @@ struct meeting {
 	const char *remote_account;     /* whose connected account holds it (002); NULL: the server's */
 	bool allow_guests;              /* people without an account may ask for a guest token */
 	struct meeting_policy policy;   /* the rest of the security policy (schema 009) */
+	int64_t open_participants;      /* open sessions now (the cap's count) */
 };
 
 const char *meeting_status_name(enum meeting_status s);

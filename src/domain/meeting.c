@@ -197,7 +197,8 @@ meeting_from_row(const struct db_rows *rows, size_t r, struct meeting *m)
 	m->policy.chat = permission_parse(db_cell(rows, r, MC_CHAT));
 	m->policy.recording = permission_parse(db_cell(rows, r, MC_RECORDING));
 	m->policy.allowed_domains = db_cell(rows, r, MC_ALLOWED_DOMAINS);
-	ok = ok && m->policy.screen_share < PERM__MAX && m->policy.chat < PERM__MAX &&
+	ok = ok && i64_at(rows, r, MC_OPEN_PARTICIPANTS, 0, &m->open_participants) &&
+	    m->policy.screen_share < PERM__MAX && m->policy.chat < PERM__MAX &&
 	    m->policy.recording < PERM__MAX;
 	/* unset: native rooms admit guests, other platforms do not */
 	m->allow_guests = db_cell(rows, r, MC_ALLOW_GUESTS) != NULL ?

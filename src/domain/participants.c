@@ -250,11 +250,10 @@ join_in_tx(struct db *db, void *ctx)
 	struct ctx *c = t->c;
 	char now_db[CLOCK_DB_LEN];
 	struct db_val p[9];
-	struct db_rows rows;
 	struct meeting m;
 	const char *role;
 	bool found, refused, admitted, waiting, muted, video;
-	int64_t open, now_ms;
+	int64_t now_ms;
 	enum err e;
 
 	t->refused = t->waiting = false;
@@ -283,15 +282,9 @@ join_in_tx(struct db *db, void *ctx)
 		t->waiting = true;
 		return ERR_OK;
 	}
-	if (m.participant_limit > 0) {
-		p[0] = DB_STR(m.id);
-		if ((e = db_exec(db, STMT_PART_COUNT_OPEN, p, 1, c->arena, &rows, 1, NULL)) != ERR_OK)
-			return e;
-		if (rows.nrows != 1 || parse_i64z(db_cell(&rows, 0, 0), 0, INT64_MAX, &open) != ERR_OK)
-			return ERR_DB_SCHEMA;
-		if (open >= m.participant_limit)
-			return ERR_MAX_PARTICIPANTS;
-	}
+	/* the row is locked: its count of open sessions is exact */
+	if (m.participant_limit > 0 && m.open_participants >= m.participant_limit)
+		return ERR_MAX_PARTICIPANTS;
 	if (m.my_role == ROLE_NONE) {
 		p[0] = DB_STR(c->who.subject);
 		p[1] = DB_STR(m.id);
@@ -318,6 +311,9 @@ join_in_tx(struct db *db, void *ctx)
 	p[7] = DB_I64(video);
 	p[8] = DB_STR(now_db);
 	if ((e = db_exec(db, STMT_PART_INSERT, p, 9, c->arena, NULL, 0, NULL)) != ERR_OK)
+		return e;
+	p[0] = DB_STR(m.id);
+	if ((e = db_exec(db, STMT_MEETING_SEAT_TAKE, p, 1, c->arena, NULL, 0, NULL)) != ERR_OK)
 		return e;
 	/* the answer outlives this call's frame: it lives in the arena */
 	if ((t->out->participant_id = arena_strdup(c->arena, t->participant_id)) == NULL ||

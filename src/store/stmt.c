@@ -29,7 +29,7 @@
 	"m.host_url_box, m.remote_status, TIMESTAMPDIFF(SECOND, m.remote_checked_at, UTC_TIMESTAMP(3)), " \
 	"m.recording_url, m.remote_account, m.allow_guests, m.locked, m.waiting_room_everyone, " \
 	"m.mute_on_entry, m.disable_camera, m.screen_share_permissions, m.chat_permissions, " \
-	"m.recording_permissions, m.allowed_domains"
+	"m.recording_permissions, m.allowed_domains, m.open_participants"
 
 /* The user projection read by users.c (enum user_col there): keep the two
  * in the same order. An account without a login address shows the first
@@ -280,14 +280,18 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 		"INSERT INTO meeting_participants (id, meeting_id, user_id, role, active, connection_id, "
 		"device_type, is_muted, is_video_enabled, joined_at) "
 		"VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)", false },
-	[STMT_PART_COUNT_OPEN] = {
-		"SELECT COUNT(*) FROM meeting_participants WHERE meeting_id = ? AND active = 1", true },
+	[STMT_MEETING_SEAT_TAKE] = {
+		"UPDATE meetings SET open_participants = open_participants + 1 WHERE id = ?", false },
 	[STMT_PART_LEAVE] = {
-		"UPDATE meeting_participants SET active = NULL, left_at = UTC_TIMESTAMP(3) "
-		"WHERE meeting_id = ? AND user_id = ? AND active = 1", true },
+		/* the session and the meeting's count of open ones, together */
+		"UPDATE meeting_participants p JOIN meetings m ON m.id = p.meeting_id "
+		"SET p.active = NULL, p.left_at = UTC_TIMESTAMP(3), "
+		"m.open_participants = GREATEST(m.open_participants, 1) - 1 "
+		"WHERE p.meeting_id = ? AND p.user_id = ? AND p.active = 1", false },
 	[STMT_PART_CLOSE_ALL] = {
-		"UPDATE meeting_participants SET active = NULL, left_at = UTC_TIMESTAMP(3) "
-		"WHERE meeting_id = ? AND active = 1", true },
+		"UPDATE meeting_participants p JOIN meetings m ON m.id = p.meeting_id "
+		"SET p.active = NULL, p.left_at = UTC_TIMESTAMP(3), m.open_participants = 0 "
+		"WHERE p.meeting_id = ? AND p.active = 1", true },
 	[STMT_PART_LIST] = {
 		"SELECT p.id, p.user_id, u.display_name, p.role, p.is_muted, p.is_video_enabled, "
 		"p.is_screen_sharing, p.is_hand_raised, " ISO("p.joined_at") ", p.device_type "

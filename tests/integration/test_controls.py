@@ -127,6 +127,12 @@ def test_300_concurrent_joins_against_a_cap_of_150_admit_exactly_150(ctl):
     assert_success(ctl.call("POST", mpath(m["id"], "/leave"), token=inside[1]))
     by_link(ctl, outside[0], m)
     assert_error(by_link(ctl, outside[1], m, None), 403, "MAX_PARTICIPANTS_REACHED")
+    # the meeting's count of open sessions (what the cap reads) is the truth
+    counted = f"SELECT open_participants FROM meetings WHERE id = {q(m['id'])}"
+    actual = f"SELECT COUNT(*) FROM meeting_participants WHERE meeting_id = {q(m['id'])} AND active = 1"
+    assert sql_value(ctl, counted) == sql_value(ctl, actual) == "150"
+    assert_success(ctl.call("POST", mpath(m["id"], "/end"), token=th))
+    assert sql_value(ctl, counted) == sql_value(ctl, actual) == "0"
 
 
 # --- the waiting room ---------------------------------------------------------------------------
