@@ -131,6 +131,7 @@ def test_300_concurrent_joins_against_a_cap_of_150_admit_exactly_150(ctl):
     counted = f"SELECT open_participants FROM meetings WHERE id = {q(m['id'])}"
     actual = f"SELECT COUNT(*) FROM meeting_participants WHERE meeting_id = {q(m['id'])} AND active = 1"
     assert sql_value(ctl, counted) == sql_value(ctl, actual) == "150"
+    assert_success(ctl.call("POST", mpath(m["id"], "/start"), token=th))
     assert_success(ctl.call("POST", mpath(m["id"], "/end"), token=th))
     assert sql_value(ctl, counted) == sql_value(ctl, actual) == "0"
 
