@@ -144,13 +144,20 @@ jws_key_from_config(enum jws_alg alg, const unsigned char *data, size_t len)
 static unsigned char *
 es256_der(const unsigned char *sig, size_t siglen, size_t *derlen)
 {
-	ECDSA_SIG *es = ECDSA_SIG_new();
-	BIGNUM *r = BN_bin2bn(sig, 32, NULL), *s = BN_bin2bn(sig + 32, 32, NULL);
+	ECDSA_SIG *es;
+	BIGNUM *r, *s;
 	unsigned char *der = NULL;
 	int n;
 
 	*derlen = 0;
-	if (siglen != 64 || es == NULL || r == NULL || s == NULL || ECDSA_SIG_set0(es, r, s) != 1) {
+	/* the length first: a shorter signature must not be read past its end
+	 * (found by fuzz_token under ASan) */
+	if (siglen != 64)
+		return NULL;
+	es = ECDSA_SIG_new();
+	r = BN_bin2bn(sig, 32, NULL);
+	s = BN_bin2bn(sig + 32, 32, NULL);
+	if (es == NULL || r == NULL || s == NULL || ECDSA_SIG_set0(es, r, s) != 1) {
 		BN_free(r);
 		BN_free(s);
 		ECDSA_SIG_free(es);

@@ -136,6 +136,16 @@ es256_lengths(void **state)
 	longer[64] = 0;
 	assert_false(jws_verify(k, JWS_ES256, es_token, n, longer, 65));
 	assert_false(jws_verify(k, JWS_ES256, es_token, n, sig, 0));
+	/* a short signature in a buffer of its own size: nothing past it is
+	 * read (AddressSanitizer watches in the sanitizer build) */
+	{
+		unsigned char *tiny = malloc(1);
+
+		assert_non_null(tiny);
+		tiny[0] = sig[0];
+		assert_false(jws_verify(k, JWS_ES256, es_token, n, tiny, 1));
+		free(tiny);
+	}
 	free(sig);
 	jwks_free(s);
 }
