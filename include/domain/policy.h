@@ -81,8 +81,9 @@ enum err policy_exclusion(struct ctx *c, struct db *db, const struct meeting *m,
  * they have to the meeting closes once the change is published. */
 enum err policy_put_out(struct ctx *c, struct db *db, const char *meeting_id, const char *user_id,
     const char *reason);
-/* Whether the waiting room holds the caller back: it is on, they are not a
- * host, and they are not a member (or everyone waits). */
+/* Whether the waiting room holds the caller back: a native room (on other
+ * platforms the waiting room is the platform's own setting), it is on,
+ * they are not a host, and they are not a member (or everyone waits). */
 bool policy_must_wait(const struct meeting *m);
 
 #endif

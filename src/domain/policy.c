@@ -285,7 +285,8 @@ domain_allowed(const struct ctx *c, const char *domains_json)
 bool
 policy_must_wait(const struct meeting *m)
 {
-	if (!m->waiting_room || meeting_is_host(m))
+	/* on another platform the waiting room is that platform's own setting */
+	if (!m->waiting_room || meeting_is_host(m) || strcmp(m->platform, "native") != 0)
 		return false;
 	return m->policy.waiting_everyone || m->my_role == ROLE_NONE || m->my_role == ROLE_GUEST;
 }

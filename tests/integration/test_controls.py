@@ -202,6 +202,16 @@ def test_knocks_before_any_host_are_kept_in_order_and_decided_in_real_time(ctl):
     join(ctl, th, mid)
 
 
+def test_on_another_platform_the_waiting_room_is_the_platforms(ctl):
+    (host, th) = user(ctl, "Host")
+    m = create(ctl, th, platform="jitsi", waiting_room=True)
+    assert_success(policy(ctl, th, m["id"], {"waiting_room_everyone": True}))
+    t = token_for(ctl)
+    set_member(ctl, th, m["id"], uid_of(ctl, t), "participant")
+    # meetd's own list still records the join; holding people back is Jitsi's
+    assert join(ctl, t, m["id"])["status"] == "joined"
+
+
 def test_guests_wait_too_and_hosts_hear_the_knock(ctl):
     (host, th) = user(ctl, "Host")
     m = create(ctl, th, waiting_room=True)
