@@ -44,5 +44,8 @@ struct rate {
 };
 
 enum err parse_rate(const char *s, struct rate *out);
+/* The index of s in names[0..n-1] (exact match), or n if it is not there
+ * or s is NULL: how the enums' *_parse() read a name. */
+size_t parse_name(const char *s, const char *const *names, size_t n);
 
 #endif

@@ -104,7 +104,6 @@ struct meeting;
 enum err realtime_access(struct ctx *c, const char *meeting_id, struct meeting *m, bool *own_only);
 
 struct rt_grant {
-	const char *user_id;
 	const char *redirect;   /* internal URI nginx hands the connection to */
 };
 /* Decides a subscription to meeting_id: by `ticket` (spent here) if not

@@ -166,3 +166,14 @@ parse_rate(const char *s, struct rate *out)
 	out->period_s = period;
 	return ERR_OK;
 }
+
+size_t
+parse_name(const char *s, const char *const *names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < n; i++)
+		if (names[i] != NULL && strcmp(s, names[i]) == 0)
+			return i;
+	return n;
+}

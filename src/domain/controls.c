@@ -6,6 +6,7 @@
 #include "core/app.h"
 #include "core/buf.h"
 #include "core/jsonw.h"
+#include "core/parse.h"
 #include "core/rand.h"
 #include "domain/controls.h"
 #include "domain/journal.h"
@@ -27,12 +28,7 @@ host_action_name(enum host_action a)
 enum host_action
 host_action_parse(const char *s)
 {
-	int a;
-
-	for (a = 0; s != NULL && a < HA__MAX; a++)
-		if (strcmp(action_names[a], s) == 0)
-			return (enum host_action)a;
-	return HA__MAX;
+	return (enum host_action)parse_name(s, action_names, HA__MAX);
 }
 
 /* user_id's open session in meeting_id, locked: its id and status. */

@@ -42,12 +42,7 @@ meeting_status_name(enum meeting_status s)
 enum meeting_status
 meeting_status_parse(const char *s)
 {
-	int i;
-
-	for (i = 0; s != NULL && i < MS__MAX; i++)
-		if (strcmp(s, status_names[i]) == 0)
-			return (enum meeting_status)i;
-	return MS__MAX;
+	return (enum meeting_status)parse_name(s, status_names, MS__MAX);
 }
 
 bool
@@ -65,12 +60,7 @@ member_role_name(enum member_role r)
 enum member_role
 member_role_parse(const char *s)
 {
-	int r;
-
-	for (r = 0; s != NULL && r < ROLE_NONE; r++)
-		if (strcmp(s, role_names[r]) == 0)
-			return (enum member_role)r;
-	return ROLE_NONE;
+	return (enum member_role)parse_name(s, role_names, ROLE_NONE);
 }
 
 bool
@@ -90,12 +80,10 @@ meeting_allows(const struct meeting *m, enum meeting_action action)
 static enum meeting_status
 status_parse(const char *s)
 {
-	int i;
+	enum meeting_status st = meeting_status_parse(s);
 
-	for (i = 0; s != NULL && i < 4; i++)
-		if (strcmp(s, status_names[i]) == 0)
-			return (enum meeting_status)i;
-	return MS_ENDED;        /* unreachable with the schema's ENUM; the safest reading */
+	/* unreachable with the schema's ENUM; the safest reading */
+	return st < MS__MAX ? st : MS_ENDED;
 }
 
 static struct blob
@@ -127,12 +115,7 @@ permission_name(enum permission p)
 enum permission
 permission_parse(const char *s)
 {
-	int p;
-
-	for (p = 0; s != NULL && p < PERM__MAX; p++)
-		if (strcmp(s, permission_names[p]) == 0)
-			return (enum permission)p;
-	return PERM__MAX;
+	return (enum permission)parse_name(s, permission_names, PERM__MAX);
 }
 
 static bool

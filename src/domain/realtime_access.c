@@ -142,7 +142,6 @@ realtime_open(struct ctx *c, const char *meeting_id, const char *ticket, struct 
 	if ((uri = arena_alloc(c->arena, n)) == NULL)
 		return ERR_NOMEM;
 	snprintf(uri, n, "/internal/%s/%s/%s", own_only ? "sub-own" : "sub", m.id, c->who.subject);
-	out->user_id = c->who.subject;
 	out->redirect = uri;
 	return ERR_OK;
 }

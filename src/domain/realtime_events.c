@@ -429,12 +429,7 @@ signal_kind_name(enum signal_kind k)
 enum signal_kind
 signal_kind_parse(const char *s)
 {
-	int k;
-
-	for (k = 0; k < SIG__MAX; k++)
-		if (s != NULL && strcmp(signal_names[k], s) == 0)
-			return (enum signal_kind)k;
-	return SIG__MAX;
+	return (enum signal_kind)parse_name(s, signal_names, SIG__MAX);
 }
 
 enum err

@@ -13,13 +13,18 @@
 #include "domain/remote.h"
 #include "auth/secretbox.h"
 
-static const struct provider *
-provider_of(struct ctx *c, const struct meeting *m, enum err *e)
+/* The platform that holds m in *p, and whether it is usable now; *p NULL
+ * (and ERR_OK) when meetd's own record is all there is (a native room). */
+static enum err
+remote_provider(struct ctx *c, const struct meeting *m, const struct provider **p)
 {
-	const struct provider *p = provider_find(m->platform);
-
-	*e = p == NULL ? ERR_INTERNAL : provider_ready(p, c->app->cfg);
-	return p;
+	if ((*p = provider_find(m->platform)) == NULL)
+		return ERR_INTERNAL;
+	if (!(*p)->remote) {
+		*p = NULL;
+		return ERR_OK;
+	}
+	return provider_ready(*p, c->app->cfg);
 }
 
 enum err
@@ -185,10 +190,7 @@ remote_update(struct ctx *c, const struct meeting *m, const struct remote_spec *
 	const struct provider *p;
 	enum err e;
 
-	p = provider_of(c, m, &e);
-	if (p == NULL || !p->remote)
-		return p == NULL ? ERR_INTERNAL : ERR_OK;
-	if (e != ERR_OK)
+	if ((e = remote_provider(c, m, &p)) != ERR_OK || p == NULL)
 		return e;
 	if (p->update == NULL)
 		return (p->caps & CAP_UPDATE) ? ERR_OK : ctx_fail(c, ERR_NOT_SUPPORTED,
@@ -204,10 +206,7 @@ remote_cancel(struct ctx *c, const struct meeting *m)
 	const struct provider *p;
 	enum err e;
 
-	p = provider_of(c, m, &e);
-	if (p == NULL || !p->remote)
-		return p == NULL ? ERR_INTERNAL : ERR_OK;
-	if (e != ERR_OK)
+	if ((e = remote_provider(c, m, &p)) != ERR_OK || p == NULL)
 		return e;
 	if (p->cancel == NULL)
 		return (p->caps & CAP_DELETE) ? ERR_OK : ctx_fail(c, ERR_NOT_SUPPORTED,
@@ -222,10 +221,7 @@ remote_end(struct ctx *c, const struct meeting *m)
 	const struct provider *p;
 	enum err e;
 
-	p = provider_of(c, m, &e);
-	if (p == NULL || !p->remote)
-		return p == NULL ? ERR_INTERNAL : ERR_OK;
-	if (e != ERR_OK)
+	if ((e = remote_provider(c, m, &p)) != ERR_OK || p == NULL)
 		return e;
 	if (p->end == NULL)
 		return ERR_OK;          /* meetd's record ends; the platform ends when people leave */
@@ -241,9 +237,9 @@ remote_refresh_status(struct ctx *c, struct meeting *m, bool force)
 	struct db_val v[2];
 	enum err e;
 
-	p = provider_of(c, m, &e);
-	if (p == NULL || !p->remote || p->status == NULL || m->platform_meeting_id == NULL)
-		return ERR_OK;
+	e = remote_provider(c, m, &p);
+	if (p == NULL || p->status == NULL || m->platform_meeting_id == NULL)
+		return ERR_OK;  /* no platform status to read: meetd's own is the answer */
 	if (e != ERR_OK)
 		return e;
 	if (!force && m->remote_age_s >= 0 && m->remote_age_s < REMOTE_STATUS_TTL_S)

@@ -149,10 +149,25 @@ call(struct nchan *n, size_t node, const char *method, const char *channel, cons
 	buf_free(&ev);
 }
 
-/* One call to every node: ERR_OK if each answered `ok` or `also_ok`. */
+/* A node's channel info ({"subscribers": N, ...}) added to *sum. */
+static bool
+add_subscribers(const struct buf *reply, int64_t *sum)
+{
+	json_t *j = reply->failed ? NULL : json_loadb(reply->data, reply->len, 0, NULL);
+	json_t *subs = json_object_get(j, "subscribers");
+	bool ok = json_is_integer(subs) && json_integer_value(subs) >= 0;
+
+	if (ok)
+		*sum += json_integer_value(subs);
+	json_decref(j);
+	return ok;
+}
+
+/* One call to every node: ERR_OK if each answered `ok` or `also_ok`. With
+ * `subscribers`, an `ok` answer is channel info whose count is summed. */
 static enum err
 every_node(struct nchan *n, const char *method, const char *channel, const char *event,
-    const char *body, size_t len, long ok, long also_ok)
+    const char *body, size_t len, long ok, long also_ok, int64_t *subscribers)
 {
 	bool publish = body != NULL;
 	struct buf reply;
@@ -166,14 +181,15 @@ every_node(struct nchan *n, const char *method, const char *channel, const char 
 	for (i = 0; i < n->nnodes; i++) {
 		buf_reset(&reply);
 		call(n, i, method, channel, event, body, len, &status, &reply);
-		if (status == ok || status == also_ok) {
+		if ((status == ok && (subscribers == NULL || add_subscribers(&reply, subscribers))) ||
+		    status == also_ok) {
 			if (publish)
 				count(n->counters.published);
 			continue;
 		}
 		if (publish)
 			count(n->counters.failed);
-		log_msg(LOG_WARN, "nchan", "%s on %s: %s", publish ? "publish" : "close channel",
+		log_msg(LOG_WARN, "nchan", "%s %s on %s: %s", method, publish ? "event" : "channel",
 		    n->nodes[i], status == 0 ? "no answer" : "refused");
 		e = ERR_PLATFORM_UNAVAILABLE;
 	}
@@ -185,47 +201,20 @@ enum err
 nchan_publish(struct nchan *n, const char *channel, const char *event, const char *msg, size_t len)
 {
 	/* 201: someone listens; 202: nobody does yet, and it is kept */
-	return every_node(n, "POST", channel, event, msg, len, 201, 202);
+	return every_node(n, "POST", channel, event, msg, len, 201, 202, NULL);
 }
 
 enum err
 nchan_delete(struct nchan *n, const char *channel)
 {
 	/* 404: no node had it, so nothing is open */
-	return every_node(n, "DELETE", channel, NULL, NULL, 0, 200, 404);
+	return every_node(n, "DELETE", channel, NULL, NULL, 0, 200, 404, NULL);
 }
 
 enum err
 nchan_subscribers(struct nchan *n, const char *channel, int64_t *count_out)
 {
-	struct buf reply;
-	size_t i;
-	long status;
-	enum err e = ERR_OK;
-
+	/* 404: that node has no such channel, so no one listens there */
 	*count_out = 0;
-	if (!nchan_enabled(n))
-		return ERR_NOT_CONFIGURED;
-	buf_init(&reply, REPLY_MAX);
-	for (i = 0; i < n->nnodes && e == ERR_OK; i++) {
-		json_t *j, *subs;
-
-		buf_reset(&reply);
-		call(n, i, "GET", channel, NULL, NULL, 0, &status, &reply);
-		if (status == 404)
-			continue;
-		if (status != 200 || reply.failed) {
-			e = ERR_PLATFORM_UNAVAILABLE;
-			break;
-		}
-		j = json_loadb(reply.data, reply.len, 0, NULL);
-		subs = json_object_get(j, "subscribers");
-		if (json_is_integer(subs) && json_integer_value(subs) >= 0)
-			*count_out += json_integer_value(subs);
-		else
-			e = ERR_PLATFORM_UNAVAILABLE;
-		json_decref(j);
-	}
-	buf_free(&reply);
-	return e;
+	return every_node(n, "GET", channel, NULL, NULL, 0, 200, 404, count_out);
 }

@@ -186,6 +186,21 @@ retry_after(void **state)
 	buf_free(&b);
 }
 
+/* parse_name: an enum's name to its index, n for anything else. */
+static void
+names(void **state)
+{
+	static const char *const list[] = { "host", "all", "none" };
+
+	(void)state;
+	assert_int_equal(parse_name("host", list, 3), 0);
+	assert_int_equal(parse_name("none", list, 3), 2);
+	assert_int_equal(parse_name("Host", list, 3), 3);
+	assert_int_equal(parse_name("", list, 3), 3);
+	assert_int_equal(parse_name(NULL, list, 3), 3);
+	assert_int_equal(parse_name("none", list, 2), 2);       /* past n is not looked at */
+}
+
 int
 main(void)
 {
@@ -198,6 +213,7 @@ main(void)
 		cmocka_unit_test(arena_bounds),
 		cmocka_unit_test(ulids),
 		cmocka_unit_test(retry_after),
+		cmocka_unit_test(names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
